@@ -1,0 +1,362 @@
+import type { Actor, JoinResult, LocatedTrack, RoomInfo, RoomMessage } from '../../schemas/actors';
+import { CascadeError } from '../../schemas/errors';
+import type { NodeId, ParticipantId, ProducerId, RoomId } from '../../schemas/ids';
+import { can, isAnnounced, isPrivileged, type Permission } from '../../schemas/roles';
+import type { ChatMessage, JoinedData, LeaveReason, TrackInfo } from '../../schemas/signaling';
+import { newId } from '../shared/ids';
+import { verifyPassword } from '../shared/password';
+import { ChatLog } from './ChatLog';
+import { Lobby } from './Lobby';
+import { Member } from './Member';
+import type { RoomPorts, RoomSettings } from './RoomTypes';
+
+/**
+ * One room's state and rules: membership, roles, lobby, tracks and where they live, chat, and the
+ * room's lifecycle (created → members come and go → closed by a host, the API or the empty
+ * timeout). Every method runs inside the room's queue (see EntityQueue), so there are no
+ * interleavings to reason about. Media and clients are reached only through `RoomPorts`.
+ */
+export class Room {
+  readonly id: RoomId;
+  readonly ownerNodeId: NodeId;
+  readonly createdAt: Date;
+  readonly #settings: RoomSettings;
+  readonly #ports: RoomPorts;
+  readonly #members = new Map<ParticipantId, Member>();
+  readonly #lobby = new Lobby();
+  readonly #chat: ChatLog;
+  readonly #mediaNodes = new Set<NodeId>();
+  #emptyTimer?: { cancel(): void };
+  #closed = false;
+
+  constructor(id: RoomId, settings: RoomSettings, ownerNodeId: NodeId, ports: RoomPorts) {
+    this.id = id;
+    this.#settings = { ...settings };
+    this.ownerNodeId = ownerNodeId;
+    this.#ports = ports;
+    this.#chat = new ChatLog(settings.chatHistory);
+    this.createdAt = ports.now();
+    this.#armEmptyTimer();
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  get participantCount(): number {
+    return this.#members.size;
+  }
+
+  members(): Member[] {
+    return [...this.#members.values()];
+  }
+
+  loadChatHistory(messages: ChatMessage[]): void {
+    this.#chat.load(messages);
+  }
+
+  info(): RoomInfo {
+    return {
+      id: this.id,
+      name: this.#settings.name,
+      status: this.#closed ? 'closed' : 'active',
+      participantCount: this.#members.size,
+      locked: this.#settings.locked,
+      ownerNodeId: this.ownerNodeId,
+      mediaNodeIds: [...this.#mediaNodes],
+      createdAt: this.createdAt.toISOString(),
+    };
+  }
+
+  // ---- membership ---------------------------------------------------------------------------
+
+  async join(request: RoomMessage<'join'>): Promise<JoinResult> {
+    this.#assertOpen();
+    const privileged = isPrivileged(request.role);
+    if (this.#settings.locked && !privileged) throw new CascadeError('ROOM_LOCKED');
+    if (this.#settings.passwordHash && !privileged) {
+      if (!request.password || !verifyPassword(request.password, this.#settings.passwordHash))
+        throw new CascadeError('WRONG_PASSWORD');
+    }
+    const participantId = newId<ParticipantId>('pa');
+    if (this.#settings.lobbyEnabled && !privileged) {
+      const position = this.#lobby.add({ participantId, request, since: this.#ports.now() });
+      this.#signalToRoles(['host', 'co_host'], 'lobby_request', { identity: request.identity, name: request.name });
+      this.#ports.signal({ to: [participantId], event: 'lobby_waiting', data: { position } });
+      return { status: 'waiting', participantId, ownerNodeId: this.ownerNodeId };
+    }
+    const joined = await this.#admit(participantId, request);
+    return { status: 'joined', participantId, ownerNodeId: this.ownerNodeId, joined };
+  }
+
+  leave(participantId: ParticipantId, reason: LeaveReason): void {
+    const member = this.#members.get(participantId);
+    if (member) this.#remove(member, reason);
+    else this.#lobby.removeParticipant(participantId);
+  }
+
+  kick(actor: Actor, identity: string): void {
+    const by = this.#authorize(actor, 'kick');
+    const target = this.#memberByIdentity(identity);
+    this.#ports.signal({ to: [target.id], event: 'kicked', data: { by }, disconnect: true });
+    this.#remove(target, 'kicked');
+    this.#ports.removeParticipant(target.id, 'kicked');
+  }
+
+  async muteParticipant(actor: Actor, identity: string, source: TrackInfo['source']): Promise<void> {
+    const target = this.#memberByIdentity(identity);
+    const self = actor.kind === 'participant' && actor.participantId === target.id;
+    const by = self ? target.identity : this.#authorize(actor, 'mute_others');
+    const track = [...target.tracks.values()].find((t) => t.source === source);
+    if (!track) throw new CascadeError('PRODUCER_NOT_FOUND', `${identity} publishes no ${source} track`);
+    if (track.muted) return;
+    await this.#ports.setProducerPaused(track.nodeId, track.producerId, true);
+    this.#setMuted(target, track.producerId, true, by);
+  }
+
+  setLocked(actor: Actor, locked: boolean): void {
+    const by = this.#authorize(actor, 'lock_room');
+    this.#settings.locked = locked;
+    this.#ports.signal({ event: 'room_locked', data: { locked, by } });
+  }
+
+  close(actor: Actor, reason = 'closed_by_host'): void {
+    this.#authorize(actor, 'close_room');
+    this.shutdown(reason);
+  }
+
+  /** Closes the room for good: everyone is told and disconnected, media released. Idempotent. */
+  shutdown(reason: string): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#emptyTimer?.cancel();
+    this.#ports.signal({ event: 'room_closed', data: { reason }, disconnect: true });
+    for (const member of this.#members.values()) {
+      this.#ports.sessionClosed({ participantId: member.id, reason: 'room_closed', leftAt: this.#ports.now(), sources: sourcesOf(member) });
+      this.#ports.removeParticipant(member.id, 'room_closed');
+    }
+    this.#members.clear();
+    this.#lobby.takeAll();
+    void this.#ports.closeMedia([...this.#mediaNodes]).catch(() => undefined);
+    this.#ports.closed(this.id, reason);
+  }
+
+  // ---- lobby --------------------------------------------------------------------------------
+
+  async lobbyAdmit(actor: Actor, identity: string): Promise<void> {
+    this.#authorize(actor, 'admit_lobby');
+    const waiting = this.#lobby.take(identity);
+    if (!waiting) throw new CascadeError('PARTICIPANT_NOT_FOUND', `${identity} is not in the lobby`);
+    const joined = await this.#admit(waiting.participantId, waiting.request);
+    this.#ports.signal({ to: [waiting.participantId], event: 'joined', data: joined });
+  }
+
+  lobbyReject(actor: Actor, identity: string, reason?: string): void {
+    this.#authorize(actor, 'admit_lobby');
+    const waiting = this.#lobby.take(identity);
+    if (!waiting) throw new CascadeError('PARTICIPANT_NOT_FOUND', `${identity} is not in the lobby`);
+    this.#ports.signal({ to: [waiting.participantId], event: 'lobby_rejected', data: reason ? { reason } : {}, disconnect: true });
+  }
+
+  async lobbyAdmitAll(actor: Actor): Promise<number> {
+    this.#authorize(actor, 'admit_lobby');
+    let admitted = 0;
+    for (const waiting of this.#lobby.all()) {
+      if (this.#members.size >= this.#settings.maxParticipants) break;
+      this.#lobby.take(waiting.request.identity);
+      const joined = await this.#admit(waiting.participantId, waiting.request);
+      this.#ports.signal({ to: [waiting.participantId], event: 'joined', data: joined });
+      admitted++;
+    }
+    return admitted;
+  }
+
+  // ---- tracks -------------------------------------------------------------------------------
+
+  trackPublished(nodeId: NodeId, track: TrackInfo): void {
+    const member = this.#member(track.participantId);
+    member.tracks.set(track.producerId, { ...track, nodeId });
+    this.#mediaNodes.add(nodeId);
+    this.#ports.signal({ except: [member.id], event: 'track_published', data: track });
+  }
+
+  trackUnpublished(participantId: ParticipantId, producerId: ProducerId): void {
+    const member = this.#members.get(participantId);
+    if (!member || !member.tracks.delete(producerId)) return;
+    this.#ports.signal({
+      except: [participantId],
+      event: 'track_unpublished',
+      data: { producerId, participantId, identity: member.identity },
+    });
+  }
+
+  trackMuted(participantId: ParticipantId, producerId: ProducerId, muted: boolean, by?: string): void {
+    const member = this.#member(participantId);
+    this.#setMuted(member, producerId, muted, by);
+  }
+
+  /** Where a track lives, after making it consumable on `nodeId` (a pipe, when it lives elsewhere). */
+  async locateTrack(producerId: ProducerId, nodeId: NodeId): Promise<LocatedTrack> {
+    const track = this.#findTrack(producerId);
+    if (track.nodeId !== nodeId) await this.#ports.ensureTrackOnNode(producerId, track.nodeId, nodeId);
+    return { producerId, kind: track.kind, nodeId: track.nodeId };
+  }
+
+  activeSpeaker(producerId: ProducerId): void {
+    for (const member of this.#members.values()) {
+      if (member.tracks.has(producerId)) {
+        this.#ports.signal({ event: 'active_speaker', data: { participantId: member.id, identity: member.identity } });
+        return;
+      }
+    }
+  }
+
+  /** Media on a node (a worker, or the whole node) is gone: its participants must rejoin. */
+  mediaLost(nodeId: NodeId, reason: 'worker_died' | 'node_failed'): ParticipantId[] {
+    const lost = [...this.#members.values()].filter((m) => m.mediaNodeId === nodeId);
+    for (const member of lost) {
+      this.#ports.signal({ to: [member.id], event: 'reconnect', data: { reason }, disconnect: true });
+      this.#remove(member, reason);
+      this.#ports.removeParticipant(member.id, reason);
+    }
+    // Tracks that lived there but belong to participants elsewhere (none today) are gone too.
+    for (const member of this.#members.values()) {
+      for (const track of [...member.tracks.values()]) {
+        if (track.nodeId === nodeId) this.trackUnpublished(member.id, track.producerId);
+      }
+    }
+    this.#mediaNodes.delete(nodeId);
+    return lost.map((m) => m.id);
+  }
+
+  // ---- chat ---------------------------------------------------------------------------------
+
+  chat(participantId: ParticipantId, text: string, to?: string): { id: string; ts: string } {
+    const sender = this.#member(participantId);
+    if (!can(sender.role, 'chat')) throw new CascadeError('FORBIDDEN', 'This role may not chat');
+    const message: ChatMessage = {
+      id: newId('msg'),
+      from: { identity: sender.identity, name: sender.name },
+      text,
+      ts: this.#ports.now().toISOString(),
+      ...(to ? { to } : {}),
+    };
+    if (to) {
+      const target = this.#memberByIdentity(to);
+      this.#ports.signal({ to: [sender.id, target.id], event: 'chat', data: message });
+    } else {
+      this.#ports.signal({ event: 'chat', data: message });
+    }
+    this.#chat.add(message);
+    this.#ports.chatSaved(message);
+    return { id: message.id, ts: message.ts };
+  }
+
+  // ---- internals ----------------------------------------------------------------------------
+
+  async #admit(participantId: ParticipantId, request: RoomMessage<'join'>): Promise<JoinedData> {
+    this.#assertOpen();
+    const existing = [...this.#members.values()].find((m) => m.identity === request.identity);
+    if (existing) {
+      // Same identity again (a reconnect, a second tab): the newest session wins, like LiveKit.
+      this.#ports.signal({ to: [existing.id], event: 'kicked', data: { by: existing.identity, reason: 'duplicate_identity' }, disconnect: true });
+      this.#remove(existing, 'duplicate_identity');
+      this.#ports.removeParticipant(existing.id, 'duplicate_identity');
+    }
+    if (this.#members.size >= this.#settings.maxParticipants) throw new CascadeError('ROOM_FULL');
+    const placement = await this.#ports.place({ identity: request.identity, ...(request.region ? { region: request.region } : {}) });
+    await this.#ports.createParticipant({
+      participantId,
+      roomId: this.id,
+      identity: request.identity,
+      role: request.role,
+      mediaNodeId: placement.nodeId,
+      rtpCapabilities: request.rtpCapabilities,
+    });
+    const member = new Member(participantId, request.identity, request.name, request.role, placement.nodeId, request.gatewayNodeId, this.#ports.now());
+    this.#members.set(participantId, member);
+    this.#mediaNodes.add(placement.nodeId);
+    this.#emptyTimer?.cancel();
+    this.#emptyTimer = undefined;
+    if (isAnnounced(member.role)) this.#ports.signal({ except: [participantId], event: 'participant_joined', data: member.info() });
+    this.#ports.sessionOpened({ participantId, identity: member.identity, name: member.name, role: member.role, nodeId: placement.nodeId, joinedAt: member.joinedAt });
+    return {
+      room: { id: this.id, name: this.#settings.name },
+      self: member.info(),
+      participants: [...this.#members.values()].filter((m) => m.id !== participantId && isAnnounced(m.role)).map((m) => m.info()),
+      node: { id: placement.nodeId, region: placement.region },
+      chatHistory: this.#chat.recent(),
+    };
+  }
+
+  #remove(member: Member, reason: LeaveReason): void {
+    this.#members.delete(member.id);
+    for (const producerId of member.tracks.keys()) {
+      this.#ports.signal({ except: [member.id], event: 'track_unpublished', data: { producerId, participantId: member.id, identity: member.identity } });
+    }
+    if (isAnnounced(member.role)) {
+      this.#ports.signal({ except: [member.id], event: 'participant_left', data: { participantId: member.id, identity: member.identity, reason } });
+    }
+    this.#ports.sessionClosed({ participantId: member.id, reason, leftAt: this.#ports.now(), sources: sourcesOf(member) });
+    if (this.#members.size === 0) this.#armEmptyTimer();
+  }
+
+  #armEmptyTimer(): void {
+    if (this.#closed || this.#emptyTimer) return;
+    this.#emptyTimer = this.#ports.setTimer(() => {
+      this.#emptyTimer = undefined;
+      if (this.#members.size === 0 && this.#lobby.size === 0) this.shutdown('empty_timeout');
+    }, this.#settings.emptyTimeoutSeconds * 1000);
+  }
+
+  #setMuted(member: Member, producerId: ProducerId, muted: boolean, by?: string): void {
+    const track = member.tracks.get(producerId);
+    if (!track) throw new CascadeError('PRODUCER_NOT_FOUND');
+    track.muted = muted;
+    this.#ports.signal({
+      event: 'muted',
+      data: { participantId: member.id, identity: member.identity, producerId, track: track.source, muted, ...(by ? { by } : {}) },
+    });
+  }
+
+  /** Checks the actor may do this; returns the identity to report as `by`. */
+  #authorize(actor: Actor, permission: Permission): string {
+    if (actor.kind === 'api') return 'api';
+    const member = this.#members.get(actor.participantId);
+    if (!member) throw new CascadeError('NOT_JOINED');
+    if (!can(member.role, permission)) throw new CascadeError('FORBIDDEN', `Role ${member.role} may not ${permission.replace('_', ' ')}`);
+    return member.identity;
+  }
+
+  #signalToRoles(roles: string[], event: string, data: unknown): void {
+    const to = [...this.#members.values()].filter((m) => roles.includes(m.role)).map((m) => m.id);
+    if (to.length > 0) this.#ports.signal({ to, event, data });
+  }
+
+  #member(participantId: ParticipantId): Member {
+    const member = this.#members.get(participantId);
+    if (!member) throw new CascadeError('PARTICIPANT_NOT_FOUND');
+    return member;
+  }
+
+  #memberByIdentity(identity: string): Member {
+    for (const member of this.#members.values()) if (member.identity === identity) return member;
+    throw new CascadeError('PARTICIPANT_NOT_FOUND', `No participant ${identity} in the room`);
+  }
+
+  #findTrack(producerId: ProducerId): TrackInfo & { nodeId: NodeId } {
+    for (const member of this.#members.values()) {
+      const track = member.tracks.get(producerId);
+      if (track) return track;
+    }
+    throw new CascadeError('PRODUCER_NOT_FOUND');
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new CascadeError('ROOM_CLOSED');
+  }
+}
+
+function sourcesOf(member: Member): string[] {
+  return [...new Set([...member.tracks.values()].map((t) => t.source))];
+}

@@ -1,0 +1,154 @@
+import type { ServiceBroker } from 'moleculer';
+import { GatewaySignalEvent, ParticipantActions, type GatewaySignal } from '../../schemas/actors';
+import type { Config } from '../../schemas/config';
+import { CascadeError } from '../../schemas/errors';
+import type { NodeId, ParticipantId, ProducerId, RoomId } from '../../schemas/ids';
+import type { LeaveReason } from '../../schemas/signaling';
+import type { RoomDirectory } from '../cluster/RoomDirectory';
+import type { PlacementPolicy } from '../cluster/Placement';
+import type { TrackCascade } from '../cluster/TrackCascade';
+import { EntityQueue } from '../shared/EntityQueue';
+import { Room } from './Room';
+import type { RoomCatalog } from './RoomCatalog';
+import type { RoomPorts, RoomSettings } from './RoomTypes';
+
+export interface RoomHostDeps {
+  broker: ServiceBroker;
+  config: Config;
+  directory: RoomDirectory;
+  catalog: RoomCatalog;
+  placement: PlacementPolicy;
+  cascade: TrackCascade;
+}
+
+/**
+ * Hosts the rooms this node owns and routes each message to its room's queue. A message for a
+ * room owned by another node is forwarded there (`forward`), so any gateway can take any call.
+ */
+export class RoomHost {
+  readonly #deps: RoomHostDeps;
+  readonly #rooms = new EntityQueue<RoomId, Room>();
+  /** Rooms being created right now: a second join waits for the first instead of racing it. */
+  readonly #creating = new Map<RoomId, Promise<Room>>();
+
+  constructor(deps: RoomHostDeps) {
+    this.#deps = deps;
+  }
+
+  get nodeId(): NodeId {
+    return this.#deps.broker.nodeID as NodeId;
+  }
+
+  get rooms(): Room[] {
+    return [...this.#rooms.values()];
+  }
+
+  local(roomId: RoomId): Room | undefined {
+    return this.#rooms.get(roomId);
+  }
+
+  /**
+   * Runs `task` on the room if this node owns it; returns `{forward: owner}` when another node
+   * does. `create` allows creating it (joins); other messages for an unknown room fail.
+   */
+  async run<T>(roomId: RoomId, task: (room: Room) => Promise<T> | T, create = false): Promise<{ value: T } | { forward: NodeId }> {
+    if (!this.#rooms.has(roomId)) {
+      const owner = await this.#deps.directory.owner(roomId);
+      if (owner && owner !== this.nodeId) return { forward: owner };
+      if (!owner && !create) throw new CascadeError('ROOM_NOT_FOUND');
+      const claimed = create ? await this.#deps.directory.claim(roomId, this.nodeId) : owner;
+      if (claimed !== this.nodeId) return { forward: claimed as NodeId };
+      await this.#ensure(roomId);
+    }
+    const value = await this.#rooms.run(roomId, task, () => new CascadeError('ROOM_NOT_FOUND'));
+    return { value };
+  }
+
+  /** Closes every room (node shutdown). */
+  shutdownAll(reason: string): void {
+    for (const room of this.#rooms.values()) room.shutdown(reason);
+  }
+
+  async #ensure(roomId: RoomId): Promise<Room> {
+    const existing = this.#rooms.get(roomId);
+    if (existing) return existing;
+    let pending = this.#creating.get(roomId);
+    if (!pending) {
+      pending = this.#create(roomId).finally(() => this.#creating.delete(roomId));
+      this.#creating.set(roomId, pending);
+    }
+    return pending;
+  }
+
+  async #create(roomId: RoomId): Promise<Room> {
+    const { catalog, config } = this.#deps;
+    const known = await catalog.find(roomId);
+    if (known?.closed) {
+      await this.#deps.directory.release(roomId, this.nodeId);
+      throw new CascadeError('ROOM_CLOSED');
+    }
+    if (!known && !config.room.autoCreate) {
+      await this.#deps.directory.release(roomId, this.nodeId);
+      throw new CascadeError('ROOM_NOT_FOUND');
+    }
+    const settings: RoomSettings = known?.settings ?? {
+      name: roomId,
+      maxParticipants: config.room.maxParticipants,
+      lobbyEnabled: false,
+      locked: false,
+      recordingEnabled: true,
+      emptyTimeoutSeconds: config.room.emptyTimeoutSeconds,
+      chatHistory: config.room.chatHistory,
+    };
+    if (config.auth.mode === 'lobby') settings.lobbyEnabled = true;
+    const room = new Room(roomId, settings, this.nodeId, this.#ports(roomId));
+    if (known) room.loadChatHistory(known.chatHistory);
+    else await catalog.created(roomId, settings);
+    this.#rooms.add(roomId, room);
+    return room;
+  }
+
+  #ports(roomId: RoomId): RoomPorts {
+    const { broker, catalog, placement, cascade } = this.#deps;
+    const logger = broker.getLogger('room');
+    const logFailure = (what: string) => (err: unknown) => logger.warn(`${what} failed in room ${roomId}:`, (err as Error).message);
+    return {
+      signal: (signal: Omit<GatewaySignal, 'roomId'>) => {
+        void broker.broadcast(GatewaySignalEvent, { ...signal, roomId }, { groups: ['gateway'] });
+      },
+      place: (request) => placement.place(request),
+      createParticipant: async (message) => {
+        await broker.call(ParticipantActions.create, message, { nodeID: this.nodeId });
+      },
+      removeParticipant: (participantId: ParticipantId, reason: LeaveReason) => {
+        broker.call(ParticipantActions.leave, { participantId, reason }, { nodeID: this.nodeId }).catch(logFailure('participant.leave'));
+      },
+      setProducerPaused: async (nodeId: NodeId, producerId: ProducerId, paused: boolean) => {
+        await broker.call(paused ? 'media.pauseProducer' : 'media.resumeProducer', { producerId }, { nodeID: nodeId });
+      },
+      ensureTrackOnNode: (producerId, from, to) => cascade.ensure(roomId, producerId, from, to),
+      closeMedia: async (nodeIds: NodeId[]) => {
+        cascade.roomClosed(roomId);
+        await Promise.allSettled(nodeIds.map((nodeID) => broker.call('media.closeRoom', { roomId }, { nodeID })));
+      },
+      sessionOpened: (info) => void catalog.sessionOpened(roomId, info).catch(logFailure('session save')),
+      sessionClosed: (info) => void catalog.sessionClosed(roomId, info).catch(logFailure('session close')),
+      chatSaved: (message) => void catalog.chatSaved(roomId, message).catch(logFailure('chat save')),
+      closed: (id: RoomId, reason: string) => {
+        this.#rooms.delete(id);
+        logger.info(`room ${id} closed (${reason})`);
+        void catalog.closed(id, reason).catch(logFailure('room close'));
+        void this.#deps.directory.release(id, this.nodeId).catch(logFailure('release'));
+      },
+      now: () => new Date(),
+      setTimer: (fn: () => void, ms: number) => {
+        const timer = setTimeout(() => {
+          // The timer's work is a room message too: run it in the room's queue.
+          void this.#rooms.run(roomId, () => fn(), () => new CascadeError('ROOM_NOT_FOUND')).catch(() => undefined);
+        }, ms);
+        timer.unref();
+        return { cancel: () => clearTimeout(timer) };
+      },
+    };
+  }
+}

@@ -1,0 +1,79 @@
+import type { Context, ServiceSchema } from 'moleculer';
+import { RoomActions, RoomMessages, type RoomMessage } from '../../schemas/actors';
+import type { MediaEvents } from '../../schemas/media';
+import type { NodeId, ProducerId, RoomId } from '../../schemas/ids';
+import { RoomHost, type RoomHostDeps } from './RoomHost';
+import type { Room } from './Room';
+
+/**
+ * The `room` service: a thin Moleculer shell around RoomHost/Room. Each action validates its
+ * params (TypeBox schema from schemas/actors.ts), then runs in the room's queue on its owner node.
+ */
+export function createRoomService(deps: Omit<RoomHostDeps, 'broker'>): ServiceSchema {
+  let host: RoomHost;
+
+  /** Run on the owner; forward the same action there when another node owns the room. */
+  async function onRoom<T>(ctx: Context<{ roomId: RoomId }>, task: (room: Room) => Promise<T> | T, create = false): Promise<T> {
+    const result = await host.run(ctx.params.roomId, task, create);
+    if ('value' in result) return result.value;
+    return ctx.call<T, unknown>(ctx.action!.name!, ctx.params, { nodeID: result.forward });
+  }
+
+  const action = <M extends keyof typeof RoomMessages>(
+    message: M,
+    handler: (ctx: Context<RoomMessage<M>>) => Promise<unknown>,
+  ) => ({ params: RoomMessages[message], handler });
+
+  return {
+    name: 'room',
+
+    actions: {
+      join: action('join', (ctx) => onRoom(ctx, (room) => room.join(ctx.params), true)),
+      leave: action('leave', (ctx) => onRoom(ctx, (room) => room.leave(ctx.params.participantId, ctx.params.reason))),
+      chat: action('chat', (ctx) => onRoom(ctx, (room) => room.chat(ctx.params.participantId, ctx.params.text, ctx.params.to))),
+      kick: action('kick', (ctx) => onRoom(ctx, (room) => room.kick(ctx.params.actor, ctx.params.identity))),
+      muteParticipant: action('muteParticipant', (ctx) =>
+        onRoom(ctx, (room) => room.muteParticipant(ctx.params.actor, ctx.params.identity, ctx.params.source)),
+      ),
+      close: action('close', (ctx) => onRoom(ctx, (room) => room.close(ctx.params.actor, ctx.params.reason))),
+      get: action('get', (ctx) => onRoom(ctx, (room) => room.info())),
+      list: action('list', async () => host.rooms.map((room) => room.info())),
+      setLocked: action('setLocked', (ctx) => onRoom(ctx, (room) => room.setLocked(ctx.params.actor, ctx.params.locked))),
+      lobbyAdmit: action('lobbyAdmit', (ctx) => onRoom(ctx, (room) => room.lobbyAdmit(ctx.params.actor, ctx.params.identity))),
+      lobbyReject: action('lobbyReject', (ctx) =>
+        onRoom(ctx, (room) => room.lobbyReject(ctx.params.actor, ctx.params.identity, ctx.params.reason)),
+      ),
+      lobbyAdmitAll: action('lobbyAdmitAll', (ctx) => onRoom(ctx, async (room) => ({ admitted: await room.lobbyAdmitAll(ctx.params.actor) }))),
+      trackPublished: action('trackPublished', (ctx) => onRoom(ctx, (room) => room.trackPublished(ctx.params.nodeId, ctx.params.track))),
+      trackUnpublished: action('trackUnpublished', (ctx) =>
+        onRoom(ctx, (room) => room.trackUnpublished(ctx.params.participantId, ctx.params.producerId)),
+      ),
+      trackMuted: action('trackMuted', (ctx) =>
+        onRoom(ctx, (room) => room.trackMuted(ctx.params.participantId, ctx.params.producerId, ctx.params.muted, ctx.params.by)),
+      ),
+      locateTrack: action('locateTrack', (ctx) => onRoom(ctx, (room) => room.locateTrack(ctx.params.producerId, ctx.params.nodeId))),
+    },
+
+    events: {
+      'media.activeSpeaker'(ctx: Context<MediaEvents['activeSpeaker']>) {
+        const room = host.local(ctx.params.roomId as RoomId);
+        if (room) void host.run(room.id, (r) => r.activeSpeaker(ctx.params.producerId as ProducerId)).catch(() => undefined);
+      },
+      'media.workerDied'(ctx: Context<MediaEvents['workerDied'] & { nodeId: NodeId }>) {
+        for (const roomId of ctx.params.roomIds) {
+          if (host.local(roomId as RoomId)) void host.run(roomId as RoomId, (r) => r.mediaLost(ctx.params.nodeId, 'worker_died')).catch(() => undefined);
+        }
+      },
+    },
+
+    created() {
+      host = new RoomHost({ ...deps, broker: this.broker });
+    },
+
+    stopped() {
+      host.shutdownAll('node_shutdown');
+    },
+  };
+}
+
+export { RoomActions };

@@ -1,0 +1,84 @@
+#!/usr/bin/env node
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import { ConfigError, loadConfig } from '../config/load';
+import { mintToken } from '../gateway/auth/tokens';
+import { ROLES, type Role } from '../schemas/roles';
+import { projectRoot, startServer } from './server';
+
+/** The `cascade` command: server, setup, token (and more as the REST API lands). */
+const program = new Command('cascade').description('Cascade: real-time video rooms that span SFU nodes').showHelpAfterError();
+
+program
+  .command('server')
+  .description('Start a Cascade node with the roles its config names')
+  .option('-c, --config <file>', 'YAML config file (default: $CASCADE_CONFIG)')
+  .option('--dev', 'development defaults: open auth (no token needed)')
+  .action(async (opts: { config?: string; dev?: boolean }) => {
+    const server = await startServer({
+      ...(opts.config ? { configFile: opts.config } : {}),
+      ...(opts.dev ? { overrides: { auth: { mode: 'open' } } } : {}),
+    });
+    const log = server.broker.getLogger('cascade');
+    if (server.url) log.info(`Cascade ${server.config.node.id} listening on ${server.url} (auth mode: ${server.config.auth.mode})`);
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      log.info(`${signal}: shutting down`);
+      server.stop().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    };
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
+  });
+
+program
+  .command('setup')
+  .description('Install system packages and build mediasoup-worker (cached; a second run is a no-op)')
+  .action(() => {
+    const result = spawnSync('bash', [path.join(projectRoot(), 'scripts', 'setup.sh')], { stdio: 'inherit' });
+    process.exit(result.status ?? 1);
+  });
+
+const role = (value: string): Role => {
+  if (!(ROLES as readonly string[]).includes(value)) throw new InvalidArgumentError(`one of ${ROLES.join(', ')}`);
+  return value as Role;
+};
+const positiveInt = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('a positive whole number of seconds');
+  return n;
+};
+
+program
+  .command('token')
+  .description('Mint an access token (signed with auth.secret from the config)')
+  .requiredOption('--room <room>', 'room id')
+  .requiredOption('--identity <identity>', 'participant identity')
+  .option('--name <name>', 'display name')
+  .option('--role <role>', `one of ${ROLES.join(', ')}`, role, 'guest')
+  .option('--region <region>', 'placement hint')
+  .option('--ttl <seconds>', 'lifetime in seconds', positiveInt)
+  .option('-c, --config <file>', 'YAML config file')
+  .action((opts: { room: string; identity: string; name?: string; role: Role; region?: string; ttl?: number; config?: string }) => {
+    const config = loadConfig(opts.config ? { file: opts.config } : {});
+    const token = mintToken(config.auth, {
+      room: opts.room,
+      identity: opts.identity,
+      role: opts.role,
+      ...(opts.name ? { name: opts.name } : {}),
+      ...(opts.region ? { region: opts.region } : {}),
+      ...(opts.ttl ? { ttl: opts.ttl } : {}),
+    });
+    process.stdout.write(`${token}\n`);
+  });
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  const message = err instanceof ConfigError ? err.message : (err as Error).stack ?? String(err);
+  process.stderr.write(`cascade: ${message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,70 @@
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { ServiceBroker } from 'moleculer';
+import { LocalPlacement } from '../actors/cluster/Placement';
+import { MemoryRoomDirectory } from '../actors/cluster/RoomDirectory';
+import { SingleNodeCascade } from '../actors/cluster/TrackCascade';
+import { createMediaService } from '../actors/media/media.service';
+import { createParticipantService } from '../actors/participant/participant.service';
+import { MemoryRoomCatalog } from '../actors/room/RoomCatalog';
+import { createRoomService } from '../actors/room/room.service';
+import { loadConfig, type DeepPartial } from '../config/load';
+import { createGatewayService } from '../gateway/gateway.service';
+import { brokerOptions } from '../moleculer.config';
+import type { Config } from '../schemas/config';
+import type { NodeId } from '../schemas/ids';
+
+export interface StartOptions {
+  /** YAML config file (else $CASCADE_CONFIG). */
+  configFile?: string;
+  overrides?: DeepPartial<Config>;
+}
+
+export interface RunningServer {
+  broker: ServiceBroker;
+  config: Config;
+  /** http://host:port of the gateway, when this node runs one. */
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** The checkout's root (where package.json is), from source or from dist/. */
+export function projectRoot(): string {
+  let dir = __dirname;
+  while (!existsSync(path.join(dir, 'package.json'))) {
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error('cannot find the project root');
+    dir = parent;
+  }
+  return dir;
+}
+
+/** Composition root: one node with the roles its config names. */
+export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
+  const config = loadConfig({ ...(options.configFile ? { file: options.configFile } : {}), ...(options.overrides ? { overrides: options.overrides } : {}) });
+  const broker = new ServiceBroker(brokerOptions(config));
+  const roles = new Set(config.node.roles);
+  const nodeId = config.node.id as NodeId;
+
+  if (roles.has('media')) broker.createService(createMediaService(config));
+  broker.createService(
+    createRoomService({
+      config,
+      directory: new MemoryRoomDirectory(),
+      catalog: new MemoryRoomCatalog(),
+      placement: new LocalPlacement(nodeId, config.node.region),
+      cascade: new SingleNodeCascade(),
+    }),
+  );
+  broker.createService(createParticipantService());
+  if (roles.has('gateway')) broker.createService(createGatewayService({ config, publicDir: path.join(projectRoot(), 'dist', 'public') }));
+
+  await broker.start();
+  let url = '';
+  let port = 0;
+  if (roles.has('gateway')) {
+    ({ url, port } = await broker.call<{ url: string; port: number }, Record<string, never>>('gateway.address', {}, { nodeID: broker.nodeID }));
+  }
+  return { broker, config, url, port, stop: () => broker.stop() };
+}

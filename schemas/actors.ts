@@ -1,0 +1,165 @@
+import { Type, type Static, type TObject } from '@sinclair/typebox';
+import { IdentitySchema, NodeIdSchema, ParticipantIdSchema, ProducerIdSchema, RoomIdSchema } from './ids';
+import { MediaKindSchema, Opaque, TrackSourceSchema } from './media';
+import { RoleSchema } from './roles';
+import { ClientRequests, JoinedDataSchema, LeaveReasonSchema, TrackInfoSchema } from './signaling';
+
+/**
+ * Actor messages (Moleculer action params). Actions are imperative (`room.join`), events past
+ * tense (`participant.left`). Names are constants so callers never spell them by hand.
+ */
+export const RoomActions = {
+  join: 'room.join',
+  leave: 'room.leave',
+  chat: 'room.chat',
+  kick: 'room.kick',
+  muteParticipant: 'room.muteParticipant',
+  close: 'room.close',
+  get: 'room.get',
+  list: 'room.list',
+  setLocked: 'room.setLocked',
+  lobbyAdmit: 'room.lobbyAdmit',
+  lobbyReject: 'room.lobbyReject',
+  lobbyAdmitAll: 'room.lobbyAdmitAll',
+  trackPublished: 'room.trackPublished',
+  trackUnpublished: 'room.trackUnpublished',
+  trackMuted: 'room.trackMuted',
+  locateTrack: 'room.locateTrack',
+} as const;
+
+export const ParticipantActions = {
+  create: 'participant.create',
+  createTransport: 'participant.createTransport',
+  connectTransport: 'participant.connectTransport',
+  restartIce: 'participant.restartIce',
+  produce: 'participant.produce',
+  closeProducer: 'participant.closeProducer',
+  setMuted: 'participant.setMuted',
+  consume: 'participant.consume',
+  resumeConsumer: 'participant.resumeConsumer',
+  setPreferredLayers: 'participant.setPreferredLayers',
+  leave: 'participant.leave',
+} as const;
+
+/** Who asked: a participant (by identity) or the REST API. */
+export const ActorSchema = Type.Union([
+  Type.Object({ kind: Type.Literal('participant'), participantId: ParticipantIdSchema }),
+  Type.Object({ kind: Type.Literal('api') }),
+]);
+export type Actor = Static<typeof ActorSchema>;
+
+const withParticipant = <T extends TObject>(data: T) =>
+  Type.Composite([Type.Object({ participantId: ParticipantIdSchema }), data]);
+
+export const RoomMessages = {
+  join: Type.Object({
+    roomId: RoomIdSchema,
+    identity: IdentitySchema,
+    name: Type.String({ maxLength: 128 }),
+    role: RoleSchema,
+    region: Type.Optional(Type.String()),
+    /** The gateway node holding this participant's signaling connection. */
+    gatewayNodeId: NodeIdSchema,
+    rtpCapabilities: Opaque,
+    password: Type.Optional(Type.String()),
+  }),
+  leave: Type.Object({ roomId: RoomIdSchema, participantId: ParticipantIdSchema, reason: LeaveReasonSchema }),
+  chat: Type.Object({
+    roomId: RoomIdSchema,
+    participantId: ParticipantIdSchema,
+    text: Type.String({ minLength: 1, maxLength: 4000 }),
+    to: Type.Optional(IdentitySchema),
+  }),
+  kick: Type.Object({ roomId: RoomIdSchema, actor: ActorSchema, identity: IdentitySchema }),
+  muteParticipant: Type.Object({ roomId: RoomIdSchema, actor: ActorSchema, identity: IdentitySchema, source: TrackSourceSchema }),
+  close: Type.Object({ roomId: RoomIdSchema, actor: ActorSchema, reason: Type.Optional(Type.String()) }),
+  get: Type.Object({ roomId: RoomIdSchema }),
+  list: Type.Object({}),
+  setLocked: Type.Object({ roomId: RoomIdSchema, actor: ActorSchema, locked: Type.Boolean() }),
+  lobbyAdmit: Type.Object({ roomId: RoomIdSchema, actor: ActorSchema, identity: IdentitySchema }),
+  lobbyReject: Type.Object({ roomId: RoomIdSchema, actor: ActorSchema, identity: IdentitySchema, reason: Type.Optional(Type.String()) }),
+  lobbyAdmitAll: Type.Object({ roomId: RoomIdSchema, actor: ActorSchema }),
+  trackPublished: Type.Object({ roomId: RoomIdSchema, nodeId: NodeIdSchema, track: TrackInfoSchema }),
+  trackUnpublished: Type.Object({ roomId: RoomIdSchema, participantId: ParticipantIdSchema, producerId: ProducerIdSchema }),
+  trackMuted: Type.Object({
+    roomId: RoomIdSchema,
+    participantId: ParticipantIdSchema,
+    producerId: ProducerIdSchema,
+    muted: Type.Boolean(),
+    by: Type.Optional(IdentitySchema),
+  }),
+  locateTrack: Type.Object({ roomId: RoomIdSchema, producerId: ProducerIdSchema, nodeId: NodeIdSchema }),
+} as const;
+export type RoomMessage<M extends keyof typeof RoomMessages> = Static<(typeof RoomMessages)[M]>;
+
+export const JoinResultSchema = Type.Union([
+  Type.Object({
+    status: Type.Literal('joined'),
+    participantId: ParticipantIdSchema,
+    ownerNodeId: NodeIdSchema,
+    joined: JoinedDataSchema,
+  }),
+  Type.Object({ status: Type.Literal('waiting'), participantId: ParticipantIdSchema, ownerNodeId: NodeIdSchema }),
+]);
+export type JoinResult = Static<typeof JoinResultSchema>;
+
+export const LocatedTrackSchema = Type.Object({
+  producerId: ProducerIdSchema,
+  kind: MediaKindSchema,
+  nodeId: NodeIdSchema,
+});
+export type LocatedTrack = Static<typeof LocatedTrackSchema>;
+
+export const ParticipantMessages = {
+  create: Type.Object({
+    participantId: ParticipantIdSchema,
+    roomId: RoomIdSchema,
+    identity: IdentitySchema,
+    role: RoleSchema,
+    mediaNodeId: NodeIdSchema,
+    rtpCapabilities: Opaque,
+  }),
+  createTransport: withParticipant(ClientRequests.createTransport.request),
+  connectTransport: withParticipant(ClientRequests.connectTransport.request),
+  restartIce: withParticipant(ClientRequests.restartIce.request),
+  produce: withParticipant(ClientRequests.produce.request),
+  closeProducer: withParticipant(ClientRequests.closeProducer.request),
+  setMuted: withParticipant(
+    Type.Object({ producerId: ProducerIdSchema, muted: Type.Boolean(), by: Type.Optional(IdentitySchema) }),
+  ),
+  consume: withParticipant(ClientRequests.consume.request),
+  resumeConsumer: withParticipant(ClientRequests.resumeConsumer.request),
+  setPreferredLayers: withParticipant(ClientRequests.setPreferredLayers.request),
+  leave: withParticipant(Type.Object({ reason: LeaveReasonSchema })),
+} as const;
+export type ParticipantMessage<M extends keyof typeof ParticipantMessages> = Static<(typeof ParticipantMessages)[M]>;
+
+/** Room summary for REST and CLI. */
+export const RoomInfoSchema = Type.Object({
+  id: RoomIdSchema,
+  name: Type.String(),
+  status: Type.Union([Type.Literal('active'), Type.Literal('closed')]),
+  participantCount: Type.Integer(),
+  locked: Type.Boolean(),
+  ownerNodeId: NodeIdSchema,
+  mediaNodeIds: Type.Array(NodeIdSchema),
+  createdAt: Type.String(),
+});
+export type RoomInfo = Static<typeof RoomInfoSchema>;
+
+/**
+ * Signals from actors to the clients. Broadcast to every gateway node; each one delivers to the
+ * sockets it holds. `to` limits delivery to some participants, `except` skips some.
+ */
+export const GatewaySignalEvent = 'gateway.signal';
+export const GatewaySignalSchema = Type.Object({
+  roomId: RoomIdSchema,
+  to: Type.Optional(Type.Array(ParticipantIdSchema)),
+  except: Type.Optional(Type.Array(ParticipantIdSchema)),
+  /** Only participants whose role is announced-to (non-viewers) when true. */
+  event: Type.String(),
+  data: Type.Unknown(),
+  /** After delivering, close these participants' sockets (kick, room close). */
+  disconnect: Type.Optional(Type.Boolean()),
+});
+export type GatewaySignal = Static<typeof GatewaySignalSchema>;

@@ -1,0 +1,114 @@
+import { Type, type Static } from '@sinclair/typebox';
+import {
+  ConsumerIdSchema,
+  ParticipantIdSchema,
+  ProducerIdSchema,
+  RoomIdSchema,
+  TransportIdSchema,
+} from './ids';
+
+/**
+ * Shapes that cross between actors and a media node. mediasoup's own parameter objects (RTP
+ * capabilities, DTLS/ICE parameters, RTP parameters) are opaque here: mediasoup validates them
+ * itself, and actors must not depend on their internals. We only check they are objects.
+ */
+export const Opaque = Type.Record(Type.String(), Type.Unknown());
+export type Opaque = Static<typeof Opaque>;
+
+export const MediaKindSchema = Type.Union([Type.Literal('audio'), Type.Literal('video')]);
+export type MediaKind = Static<typeof MediaKindSchema>;
+
+/** What a track carries, independent of its codec: drives tiles, muting and recording layouts. */
+export const TrackSourceSchema = Type.Union([
+  Type.Literal('microphone'),
+  Type.Literal('camera'),
+  Type.Literal('screen'),
+  Type.Literal('screen_audio'),
+]);
+export type TrackSource = Static<typeof TrackSourceSchema>;
+
+export const DirectionSchema = Type.Union([Type.Literal('send'), Type.Literal('recv')]);
+export type Direction = Static<typeof DirectionSchema>;
+
+export const TransportParamsSchema = Type.Object({
+  id: TransportIdSchema,
+  iceParameters: Opaque,
+  iceCandidates: Type.Array(Opaque),
+  dtlsParameters: Opaque,
+  sctpParameters: Type.Optional(Opaque),
+});
+export type TransportParams = Static<typeof TransportParamsSchema>;
+
+export const ConsumerParamsSchema = Type.Object({
+  id: ConsumerIdSchema,
+  producerId: ProducerIdSchema,
+  kind: MediaKindSchema,
+  rtpParameters: Opaque,
+  type: Type.String(),
+  producerPaused: Type.Boolean(),
+});
+export type ConsumerParams = Static<typeof ConsumerParamsSchema>;
+
+/** Requests a media node serves. Each names its room so a node can host many rooms. */
+export const MediaRequests = {
+  getRouterRtpCapabilities: Type.Object({ roomId: Type.Optional(RoomIdSchema) }),
+  createWebRtcTransport: Type.Object({
+    roomId: RoomIdSchema,
+    participantId: ParticipantIdSchema,
+    direction: DirectionSchema,
+    sctp: Type.Optional(Type.Boolean()),
+  }),
+  connectTransport: Type.Object({ transportId: TransportIdSchema, dtlsParameters: Opaque }),
+  restartIce: Type.Object({ transportId: TransportIdSchema }),
+  produce: Type.Object({
+    transportId: TransportIdSchema,
+    kind: MediaKindSchema,
+    rtpParameters: Opaque,
+    source: TrackSourceSchema,
+    paused: Type.Optional(Type.Boolean()),
+  }),
+  closeProducer: Type.Object({ producerId: ProducerIdSchema }),
+  pauseProducer: Type.Object({ producerId: ProducerIdSchema }),
+  resumeProducer: Type.Object({ producerId: ProducerIdSchema }),
+  consume: Type.Object({
+    transportId: TransportIdSchema,
+    producerId: ProducerIdSchema,
+    rtpCapabilities: Opaque,
+  }),
+  resumeConsumer: Type.Object({ consumerId: ConsumerIdSchema }),
+  closeConsumer: Type.Object({ consumerId: ConsumerIdSchema }),
+  setConsumerPreferredLayers: Type.Object({
+    consumerId: ConsumerIdSchema,
+    spatialLayer: Type.Integer({ minimum: 0, maximum: 3 }),
+    temporalLayer: Type.Optional(Type.Integer({ minimum: 0, maximum: 3 })),
+  }),
+  closeParticipant: Type.Object({ roomId: RoomIdSchema, participantId: ParticipantIdSchema }),
+  closeRoom: Type.Object({ roomId: RoomIdSchema }),
+} as const;
+export type MediaRequest<M extends keyof typeof MediaRequests> = Static<(typeof MediaRequests)[M]>;
+
+/** Why a media object went away without being asked to: sent up so actors can tell clients. */
+export const MediaCloseReasonSchema = Type.Union([
+  Type.Literal('producer_closed'),
+  Type.Literal('transport_closed'),
+  Type.Literal('router_closed'),
+  Type.Literal('worker_died'),
+]);
+export type MediaCloseReason = Static<typeof MediaCloseReasonSchema>;
+
+/** Events a media node reports. */
+export interface MediaEvents {
+  consumerClosed: { roomId: string; participantId: string; consumerId: string; producerId: string; reason: MediaCloseReason };
+  producerClosed: { roomId: string; participantId: string; producerId: string; reason: MediaCloseReason };
+  activeSpeaker: { roomId: string; producerId: string; participantId: string };
+  /** A worker died: its routers (one per listed room) are gone; participants there must reconnect. */
+  workerDied: { pid: number; roomIds: string[]; error: string };
+}
+
+export interface MediaNodeStats {
+  workers: number;
+  rooms: number;
+  transports: number;
+  producers: number;
+  consumers: number;
+}
