@@ -2,6 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
+import { renderExampleConfig } from '../config/example';
 import { ConfigError, loadConfig } from '../config/load';
 import { mintToken } from '../gateway/auth/tokens';
 import { ROLES, type Role } from '../schemas/roles';
@@ -34,6 +35,13 @@ program
     };
     process.on('SIGINT', () => stop('SIGINT'));
     process.on('SIGTERM', () => stop('SIGTERM'));
+  });
+
+program
+  .command('config:example')
+  .description('Print a config file with every key, its default and its environment variable')
+  .action(() => {
+    process.stdout.write(renderExampleConfig());
   });
 
 program

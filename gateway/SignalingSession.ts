@@ -2,7 +2,7 @@ import type { AccessClaims } from '../schemas/auth';
 import { JoinResultSchema, ParticipantActions, RoomActions, type GatewaySignal, type JoinResult, type RoomMessage } from '../schemas/actors';
 import { CascadeError, toCascadeError, type ErrorBody } from '../schemas/errors';
 import type { NodeId, ParticipantId, RoomId } from '../schemas/ids';
-import type { LeaveReason, RequestData, ResponseData } from '../schemas/signaling';
+import { JoinedDataSchema, type LeaveReason, type RequestData, type ResponseData } from '../schemas/signaling';
 import { validator } from '../schemas/validate';
 import { joinedHandlers, type JoinedContext, type JoinedMethod } from './handlers';
 import { parseRequest, type ParsedRequest } from './ws/parse';
@@ -36,6 +36,7 @@ export interface SignalingSessionOptions {
 /** Held signals while joining; a join takes milliseconds, so this bound is never reached normally. */
 const MAX_PENDING_SIGNALS = 500;
 const joinResultValidator = validator(JoinResultSchema);
+const joinedValidator = validator(JoinedDataSchema);
 
 export class SignalingSession {
   readonly #claims: AccessClaims;
@@ -47,7 +48,7 @@ export class SignalingSession {
   readonly #onClosed?: (session: SignalingSession) => void;
   #state: SessionState = 'connected';
   #participantId?: ParticipantId;
-  #ownerNodeId?: NodeId;
+  #participantNodeId?: NodeId;
   #pendingSignals: GatewaySignal[] = [];
 
   constructor(options: SignalingSessionOptions) {
@@ -161,13 +162,13 @@ export class SignalingSession {
 
   #joinedContext(): JoinedContext {
     if (this.#state === 'waiting') throw new CascadeError('IN_LOBBY', 'Wait until a host admits you');
-    if (this.#state !== 'joined' || !this.#participantId || !this.#ownerNodeId) throw new CascadeError('NOT_JOINED');
+    if (this.#state !== 'joined' || !this.#participantId || !this.#participantNodeId) throw new CascadeError('NOT_JOINED');
     return {
       actors: this.#actors,
       claims: this.#claims,
       roomId: this.roomId,
       participantId: this.#participantId,
-      ownerNodeId: this.#ownerNodeId,
+      participantNodeId: this.#participantNodeId,
     };
   }
 
@@ -195,14 +196,15 @@ export class SignalingSession {
       throw err;
     }
     this.#participantId = result.participantId;
-    this.#ownerNodeId = result.ownerNodeId;
+    // In the lobby there is no participant actor yet: its node comes with the `joined` event.
+    if (result.status === 'joined') this.#participantNodeId = result.participantNodeId;
     if (this.state === 'closed') {
       // The socket went away while the room was admitting us: undo the join.
       void this.#leaveQuietly('disconnected');
       throw new CascadeError('NOT_JOINED', 'Connection closed while joining');
     }
     this.#state = result.status;
-    this.#logger.info(`session ${claims.identity}: ${result.status} room ${claims.room} as ${result.participantId} (owner ${result.ownerNodeId})`);
+    this.#logger.info(`session ${claims.identity}: ${result.status} room ${claims.room} as ${result.participantId}`);
     return result.status === 'joined' ? { status: 'joined', ...result.joined } : { status: 'waiting' };
   }
 
@@ -220,9 +222,18 @@ export class SignalingSession {
     throw new CascadeError('NOT_JOINED');
   }
 
+  /**
+   * A participant with an actor leaves through it (it closes the media, then tells the room); one
+   * still in the lobby has no actor yet and leaves the room directly.
+   */
   #callLeave(reason: LeaveReason): Promise<unknown> {
-    if (!this.#participantId || !this.#ownerNodeId) return Promise.resolve();
-    return this.#actors.call(ParticipantActions.leave, { participantId: this.#participantId, reason }, { nodeID: this.#ownerNodeId });
+    const participantId = this.#participantId;
+    if (!participantId) return Promise.resolve();
+    if (!this.#participantNodeId) {
+      const params: RoomMessage<'leave'> = { roomId: this.roomId, participantId, reason };
+      return this.#actors.call(RoomActions.leave, params);
+    }
+    return this.#actors.call(ParticipantActions.leave, { participantId, reason }, { nodeID: this.#participantNodeId });
   }
 
   async #leaveQuietly(reason: LeaveReason): Promise<void> {
@@ -245,8 +256,15 @@ export class SignalingSession {
     if (signal.to && !signal.to.includes(me)) return;
     if (signal.except && signal.except.includes(me)) return;
     this.#send(relayedEventFrame(signal.event, signal.data));
-    // Admitted from the lobby: the room sends `joined` to the waiting participant.
-    if (signal.event === 'joined' && this.#state === 'waiting') this.#state = 'joined';
+    // Admitted from the lobby: `joined` names the node now hosting our participant actor.
+    if (signal.event === 'joined' && this.#state === 'waiting') {
+      if (joinedValidator.check(signal.data)) {
+        this.#participantNodeId = signal.data.node.id;
+        this.#state = 'joined';
+      } else {
+        this.#logger.error(`session ${this.identity}: malformed joined signal`, joinedValidator.errors(signal.data));
+      }
+    }
     if (signal.disconnect) {
       // The room has already removed us: closing must not send participant.leave again.
       this.#markClosed();

@@ -15,7 +15,7 @@ export interface JoinedContext {
   readonly claims: AccessClaims;
   readonly roomId: RoomId;
   readonly participantId: ParticipantId;
-  readonly ownerNodeId: NodeId;
+  readonly participantNodeId: NodeId;
 }
 
 /** Methods the session handles itself because they change its state. */
@@ -30,7 +30,7 @@ function toParticipant<T = unknown, A extends keyof typeof ParticipantActions = 
   action: A,
   params: Omit<ParticipantMessage<A>, 'participantId'>,
 ): Promise<T> {
-  return ctx.actors.call<T>(ParticipantActions[action], { participantId: ctx.participantId, ...params }, { nodeID: ctx.ownerNodeId });
+  return ctx.actors.call<T>(ParticipantActions[action], { participantId: ctx.participantId, ...params }, { nodeID: ctx.participantNodeId });
 }
 
 const actorOf = (ctx: JoinedContext): Actor => ({ kind: 'participant', participantId: ctx.participantId });

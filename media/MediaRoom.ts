@@ -12,6 +12,7 @@ import type {
   TransportParams,
 } from '../schemas/media';
 import type { MediaNodeEvents } from './MediaNodeTypes';
+import { RoomLinks } from './MediaRoomLinks';
 import type { PooledWorker } from './WorkerPoolTypes';
 
 export type TransportAppData = {
@@ -49,6 +50,8 @@ type Transport = ms.Transport<TransportAppData>;
  */
 export class MediaRoom {
   readonly roomId: RoomId;
+  /** Plain (egress) and pipe (cascade) transports of this room. */
+  readonly links: RoomLinks = new RoomLinks(this);
   readonly #options: MediaRoomOptions;
   readonly #worker: PooledWorker;
   readonly #router: ms.Router;
@@ -88,6 +91,11 @@ export class MediaRoom {
 
   get closed(): boolean {
     return this.#router.closed;
+  }
+
+  /** True once the router's worker has died (the room is gone with it). */
+  get workerDied(): boolean {
+    return this.#worker.worker.died;
   }
 
   get workerPid(): number {

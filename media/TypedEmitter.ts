@@ -22,14 +22,19 @@ export class TypedEmitter<E extends object> extends EventEmitter {
     return super.emit(event, payload);
   }
 
+  /** Calls every listener even if one throws (which is reported, not rethrown). */
   safeEmit<K extends keyof E & string>(event: K, payload: E[K]): boolean {
-    try {
-      return this.emit(event, payload);
-    } catch (error) {
-      // A throwing listener is a bug in the listener: report it, but keep the emitter (and the
-      // close cascade that emitted) going, as mediasoup's EnhancedEventEmitter does.
-      console.error(`media: a listener of "${event}" threw`, error);
-      return true;
+    // rawListeners keeps once() wrappers, so calling them still removes those listeners.
+    const listeners = this.rawListeners(event) as Array<(payload: E[K]) => void>;
+    for (const listener of listeners) {
+      try {
+        listener.call(this, payload);
+      } catch (error) {
+        // A throwing listener is a bug in the listener: report it, but keep the emitter (and the
+        // close cascade that emitted) going.
+        console.error(`media: a listener of "${event}" threw`, error);
+      }
     }
+    return listeners.length > 0;
   }
 }

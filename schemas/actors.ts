@@ -96,10 +96,12 @@ export const JoinResultSchema = Type.Union([
   Type.Object({
     status: Type.Literal('joined'),
     participantId: ParticipantIdSchema,
-    ownerNodeId: NodeIdSchema,
+    /** The node hosting the participant actor (its media node): address participant.* calls there. */
+    participantNodeId: NodeIdSchema,
     joined: JoinedDataSchema,
   }),
-  Type.Object({ status: Type.Literal('waiting'), participantId: ParticipantIdSchema, ownerNodeId: NodeIdSchema }),
+  /** In the lobby; the `joined` event (JoinedData, whose node.id hosts the participant) follows admission. */
+  Type.Object({ status: Type.Literal('waiting'), participantId: ParticipantIdSchema }),
 ]);
 export type JoinResult = Static<typeof JoinResultSchema>;
 

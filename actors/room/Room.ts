@@ -83,10 +83,10 @@ export class Room {
       const position = this.#lobby.add({ participantId, request, since: this.#ports.now() });
       this.#signalToRoles(['host', 'co_host'], 'lobby_request', { identity: request.identity, name: request.name });
       this.#ports.signal({ to: [participantId], event: 'lobby_waiting', data: { position } });
-      return { status: 'waiting', participantId, ownerNodeId: this.ownerNodeId };
+      return { status: 'waiting', participantId };
     }
     const joined = await this.#admit(participantId, request);
-    return { status: 'joined', participantId, ownerNodeId: this.ownerNodeId, joined };
+    return { status: 'joined', participantId, participantNodeId: joined.node.id, joined };
   }
 
   leave(participantId: ParticipantId, reason: LeaveReason): void {
@@ -100,7 +100,7 @@ export class Room {
     const target = this.#memberByIdentity(identity);
     this.#ports.signal({ to: [target.id], event: 'kicked', data: { by }, disconnect: true });
     this.#remove(target, 'kicked');
-    this.#ports.removeParticipant(target.id, 'kicked');
+    this.#ports.removeParticipant(target.id, target.mediaNodeId, 'kicked');
   }
 
   async muteParticipant(actor: Actor, identity: string, source: TrackInfo['source']): Promise<void> {
@@ -133,7 +133,7 @@ export class Room {
     this.#ports.signal({ event: 'room_closed', data: { reason }, disconnect: true });
     for (const member of this.#members.values()) {
       this.#ports.sessionClosed({ participantId: member.id, reason: 'room_closed', leftAt: this.#ports.now(), sources: sourcesOf(member) });
-      this.#ports.removeParticipant(member.id, 'room_closed');
+      this.#ports.removeParticipant(member.id, member.mediaNodeId, 'room_closed');
     }
     this.#members.clear();
     this.#lobby.takeAll();
@@ -217,7 +217,7 @@ export class Room {
     for (const member of lost) {
       this.#ports.signal({ to: [member.id], event: 'reconnect', data: { reason }, disconnect: true });
       this.#remove(member, reason);
-      this.#ports.removeParticipant(member.id, reason);
+      this.#ports.removeParticipant(member.id, member.mediaNodeId, reason);
     }
     // Tracks that lived there but belong to participants elsewhere (none today) are gone too.
     for (const member of this.#members.values()) {
@@ -261,7 +261,7 @@ export class Room {
       // Same identity again (a reconnect, a second tab): the newest session wins, like LiveKit.
       this.#ports.signal({ to: [existing.id], event: 'kicked', data: { by: existing.identity, reason: 'duplicate_identity' }, disconnect: true });
       this.#remove(existing, 'duplicate_identity');
-      this.#ports.removeParticipant(existing.id, 'duplicate_identity');
+      this.#ports.removeParticipant(existing.id, existing.mediaNodeId, 'duplicate_identity');
     }
     if (this.#members.size >= this.#settings.maxParticipants) throw new CascadeError('ROOM_FULL');
     const placement = await this.#ports.place({ identity: request.identity, ...(request.region ? { region: request.region } : {}) });

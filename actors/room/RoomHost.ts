@@ -117,11 +117,13 @@ export class RoomHost {
         void broker.broadcast(GatewaySignalEvent, { ...signal, roomId }, { groups: ['gateway'] });
       },
       place: (request) => placement.place(request),
+      // A participant actor lives on its media node: its media calls stay local, and it dies with
+      // its media, not with the room's owner.
       createParticipant: async (message) => {
-        await broker.call(ParticipantActions.create, message, { nodeID: this.nodeId });
+        await broker.call(ParticipantActions.create, message, { nodeID: message.mediaNodeId });
       },
-      removeParticipant: (participantId: ParticipantId, reason: LeaveReason) => {
-        broker.call(ParticipantActions.leave, { participantId, reason }, { nodeID: this.nodeId }).catch(logFailure('participant.leave'));
+      removeParticipant: (participantId: ParticipantId, nodeId: NodeId, reason: LeaveReason) => {
+        broker.call(ParticipantActions.leave, { participantId, reason }, { nodeID: nodeId }).catch(logFailure('participant.leave'));
       },
       setProducerPaused: async (nodeId: NodeId, producerId: ProducerId, paused: boolean) => {
         await broker.call(paused ? 'media.pauseProducer' : 'media.resumeProducer', { producerId }, { nodeID: nodeId });

@@ -34,7 +34,7 @@ export interface RoomPorts {
   place(request: { region?: string; identity: string }): Promise<Placement>;
   createParticipant(message: ParticipantMessage<'create'>): Promise<void>;
   /** Ask a participant actor to leave (kick, room close, duplicate identity). Not awaited. */
-  removeParticipant(participantId: ParticipantId, reason: LeaveReason): void;
+  removeParticipant(participantId: ParticipantId, nodeId: NodeId, reason: LeaveReason): void;
   /** Pause/resume a producer on its node (host muting someone else). */
   setProducerPaused(nodeId: NodeId, producerId: ProducerId, paused: boolean): Promise<void>;
   /** Make a producer on `from` consumable on `to` (cascade); no-op on one node. */

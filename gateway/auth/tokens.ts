@@ -14,7 +14,10 @@ type AuthConfig = Pick<Config['auth'], 'secret' | 'issuer' | 'defaultTtlSeconds'
 const mintValidator = validator(MintTokenSchema);
 const claimsValidator = validator(AccessClaimsSchema);
 
-export function mintToken(auth: AuthConfig, claims: MintToken): string {
+/** What a caller passes to mint: plain strings are fine, the schema checks them. */
+export type MintTokenInput = Omit<MintToken, 'room'> & { room: string };
+
+export function mintToken(auth: AuthConfig, claims: MintTokenInput): string {
   const { ttl, ...rest } = mintValidator.parse(claims);
   const payload: Omit<AccessClaims, 'exp' | 'iat' | 'iss'> = { ...rest, role: rest.role ?? 'guest' };
   return jwt.sign(payload, auth.secret, {
