@@ -30,5 +30,7 @@ export function brokerOptions(config: Config): BrokerOptions {
     retryPolicy: { enabled: false },
     metadata: { region: config.node.region, roles: config.node.roles },
     tracking: { enabled: true, shutdownTimeout: 5000 },
+    // cli/cascade.ts handles SIGINT/SIGTERM itself (one orderly stop, then exit).
+    skipProcessEventRegistration: true,
   };
 }

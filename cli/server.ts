@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { ServiceBroker } from 'moleculer';
 import { LocalPlacement } from '../actors/cluster/Placement';
 import { MemoryRoomDirectory } from '../actors/cluster/RoomDirectory';
-import { SingleNodeCascade } from '../actors/cluster/TrackCascade';
+import { PipeCascade } from '../actors/cluster/PipeCascade';
 import { createMediaService } from '../actors/media/media.service';
 import { createParticipantService } from '../actors/participant/participant.service';
 import { MemoryRoomCatalog } from '../actors/room/RoomCatalog';
@@ -54,7 +54,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       directory: new MemoryRoomDirectory(),
       catalog: new MemoryRoomCatalog(),
       placement: new LocalPlacement(nodeId, config.node.region),
-      cascade: new SingleNodeCascade(),
+      cascade: new PipeCascade((nodeId, method, request) => broker.call(`media.${method}`, request, { nodeID: nodeId })),
     }),
   );
   broker.createService(createParticipantService());

@@ -20,10 +20,13 @@ export const EgressStateSchema = Type.Union([
 ]);
 export type EgressState = Static<typeof EgressStateSchema>;
 
-/** Allowed transitions; anything else is a bug and throws. complete and failed are final. */
+/**
+ * Allowed transitions; anything else is a bug and throws. Every end goes through stopping (ffmpeg
+ * stopped, files finalized), then complete or failed, both final.
+ */
 export const EGRESS_TRANSITIONS: Readonly<Record<EgressState, readonly EgressState[]>> = {
-  starting: ['active', 'stopping', 'failed'],
-  active: ['stopping', 'failed'],
+  starting: ['active', 'stopping'],
+  active: ['stopping'],
   stopping: ['complete', 'failed'],
   complete: [],
   failed: [],

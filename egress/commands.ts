@@ -68,7 +68,7 @@ function videoEncoder(container: Container, settings: EncoderSettings): string[]
   const gop = String(Math.max(1, Math.round(settings.fps * 2)));
   const rate = `${settings.videoKbps}k`;
   if (container === 'webm') {
-    return ['-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', rate, '-g', gop, '-auto-alt-ref', '0', '-row-mt', '1'];
+    return ['-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', rate, '-g', gop, '-auto-alt-ref', '0'];
   }
   const args = ['-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-pix_fmt', 'yuv420p', '-g', gop, '-b:v', rate];
   // RTMP sinks (YouTube, Twitch) want a constant key frame interval and a bounded rate.
@@ -123,8 +123,10 @@ export function defaultVideoKbps(canvas: Canvas): number {
  * Every video in a grid over the canvas and every audio mixed. Video tiles are scaled to fit
  * (aspect kept, black bars) and resampled to the canvas rate; audio inputs go through
  * aresample=async so gaps (DTX, loss) become silence on the RTCP-derived timeline instead of
- * pulling later audio early. With no video (an audio-only room), RTMP still needs a picture: a
- * black canvas is generated in real time; recordings are audio-only then.
+ * pulling later audio early. The output always has one video and one audio stream: with no
+ * video a black canvas is generated in real time, with no audio silence. RTMP sinks need both,
+ * and segments of one recording (the layout changes as people come and go) must have the same
+ * streams to be joined.
  */
 export function compositeCommand(options: {
   sdpPath: string;
@@ -165,11 +167,11 @@ export function compositeCommand(options: {
     filters.push(`[grid]pad=${canvas.width}:${canvas.height}:(ow-iw)/2:(oh-ih)/2:color=black[vout]`);
     maps.push('-map', '[vout]');
     encoders.push(...videoEncoder(container, settings));
-  } else if (container === 'flv') {
+  } else {
     inputs.push({ args: ['-re', '-f', 'lavfi'], source: `color=c=black:s=${size}:r=${canvas.fps}` });
-    maps.push('-map', '1:v');
-    encoders.push(...videoEncoder(container, settings));
+    maps.push('-map', `${inputs.length - 1}:v`);
   }
+  encoders.push(...videoEncoder(container, settings));
 
   if (audios.length > 0) {
     audios.forEach((audio, i) => filters.push(`[0:${audio.index}]aresample=async=1000[a${i}]`));
@@ -181,8 +183,11 @@ export function compositeCommand(options: {
       );
     }
     maps.push('-map', '[aout]');
-    encoders.push(...audioEncoder(container));
+  } else {
+    inputs.push({ args: ['-re', '-f', 'lavfi'], source: 'anullsrc=r=48000:cl=stereo' });
+    maps.push('-map', `${inputs.length - 1}:a`);
   }
+  encoders.push(...audioEncoder(container));
 
   return {
     inputs,

@@ -35,6 +35,8 @@ export interface SignalingSessionOptions {
 
 /** Held signals while joining; a join takes milliseconds, so this bound is never reached normally. */
 const MAX_PENDING_SIGNALS = 500;
+/** The media service action (actors/media); not in RoomActions/ParticipantActions. */
+const MEDIA_RTP_CAPABILITIES = 'media.getRouterRtpCapabilities';
 const joinResultValidator = validator(JoinResultSchema);
 const joinedValidator = validator(JoinedDataSchema);
 
@@ -143,7 +145,7 @@ export class SignalingSession {
   async #handle(request: ParsedRequest): Promise<unknown> {
     switch (request.method) {
       case 'getRouterRtpCapabilities':
-        return this.#actors.call<ResponseData<'getRouterRtpCapabilities'>>('media.getRouterRtpCapabilities', {});
+        return this.#routerRtpCapabilities();
       case 'join':
         return this.#join(request.data);
       case 'leave':
@@ -151,6 +153,17 @@ export class SignalingSession {
       default:
         return this.#handleJoined(request.method, request.data);
     }
+  }
+
+  /**
+   * Any media node will do: every router offers the same codecs (config.codecs). The media
+   * service answers with the capabilities themselves; `{rtpCapabilities}` is accepted too.
+   */
+  async #routerRtpCapabilities(): Promise<ResponseData<'getRouterRtpCapabilities'>> {
+    const result = await this.#actors.call<Record<string, unknown>>(MEDIA_RTP_CAPABILITIES, {});
+    const wrapped = result.rtpCapabilities;
+    if (wrapped && typeof wrapped === 'object' && !Array.isArray(wrapped)) return { rtpCapabilities: wrapped as Record<string, unknown> };
+    return { rtpCapabilities: result };
   }
 
   #handleJoined(method: JoinedMethod, data: unknown): Promise<unknown> {

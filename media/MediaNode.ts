@@ -256,6 +256,12 @@ export class MediaNode extends TypedEmitter<MediaNodeEvents> {
     });
   }
 
+  /** Closes pipes towards a node (it died, or the room no longer spans it). */
+  async closePipeTransports(request: MediaRequest<'closePipeTransports'>): Promise<void> {
+    const rooms = request.roomId ? [this.#rooms.get(request.roomId)] : [...this.#rooms.values()];
+    await Promise.all(rooms.map((room) => room?.links.closePipeTransport(request.remoteNodeId)));
+  }
+
   /** Closes every room and worker without emitting events; resolves when the workers have exited. */
   close(): Promise<void> {
     if (this.#closing) return this.#closing;

@@ -1,6 +1,6 @@
 import type { CodecName } from '../schemas/config';
 import type { ConsumerId, NodeId, ParticipantId, ProducerId, RoomId, TransportId } from '../schemas/ids';
-import type { MediaCloseReason, MediaEvents, MediaKind, Opaque, TrackSource } from '../schemas/media';
+import type { MediaCloseReason, MediaEvents, MediaKind, MediaRequest, Opaque, TrackSource } from '../schemas/media';
 
 /**
  * Everything a MediaNode needs, as plain values (the caller maps config onto this; media/
@@ -72,18 +72,7 @@ export interface MediaNodeEvents extends MediaEvents {
   workerReplaceFailed: { attempt: number; error: string };
 }
 
-export type PlainConsumerRequest = {
-  roomId: RoomId;
-  producerId: ProducerId;
-  /** Where the node sends RTP and RTCP (rtcpMux is off: two ports). */
-  remoteIp: string;
-  remoteRtpPort: number;
-  remoteRtcpPort: number;
-  /** Receiver capabilities; default the router's (any codec the room offers). */
-  rtpCapabilities?: Opaque;
-  /** Who holds the consumer (egress passes its job id); reported in consumerClosed. Default ''. */
-  participantId?: string;
-};
+export type PlainConsumerRequest = MediaRequest<'createPlainConsumer'>;
 
 export type PlainConsumerParams = {
   transportId: TransportId;
@@ -97,15 +86,7 @@ export type PlainConsumerParams = {
   localRtcpPort: number;
 };
 
-export type PlainProducerRequest = {
-  roomId: RoomId;
-  participantId: ParticipantId;
-  kind: MediaKind;
-  /** Must match what the sender puts on the wire (payload type, SSRC, codec). */
-  rtpParameters: Opaque;
-  source: TrackSource;
-  paused?: boolean;
-};
+export type PlainProducerRequest = MediaRequest<'createPlainProducer'>;
 
 export type PlainProducerParams = {
   transportId: TransportId;
@@ -116,7 +97,7 @@ export type PlainProducerParams = {
   localRtcpPort: number;
 };
 
-export type PipeTransportRequest = { roomId: RoomId; remoteNodeId: NodeId | string };
+export type PipeTransportRequest = MediaRequest<'createPipeTransport'>;
 
 export type PipeTransportParams = {
   transportId: TransportId;
@@ -125,14 +106,9 @@ export type PipeTransportParams = {
   srtpParameters?: Opaque;
 };
 
-export type ConnectPipeTransportRequest = {
-  transportId: TransportId;
-  ip: string;
-  port: number;
-  srtpParameters?: Opaque;
-};
+export type ConnectPipeTransportRequest = MediaRequest<'connectPipeTransport'>;
 
-export type PipeConsumeRequest = { transportId: TransportId; producerId: ProducerId };
+export type PipeConsumeRequest = MediaRequest<'pipeConsume'>;
 
 export type PipeConsumerParams = {
   consumerId: ConsumerId;
@@ -145,16 +121,7 @@ export type PipeConsumerParams = {
   participantId: ParticipantId;
 };
 
-export type PipeProduceRequest = {
-  transportId: TransportId;
-  /** The origin producer's id: the mirror takes the same id. */
-  producerId: ProducerId;
-  kind: MediaKind;
-  rtpParameters: Opaque;
-  paused: boolean;
-  source: TrackSource;
-  participantId: ParticipantId;
-};
+export type PipeProduceRequest = MediaRequest<'pipeProduce'>;
 
 /** Byte and packet counters of a producer's or consumer's RTP streams (summed over simulcast layers). */
 export type RtpStreamStats = {

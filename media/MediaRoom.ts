@@ -41,6 +41,9 @@ export type MediaRoomOptions = {
 
 type Transport = ms.Transport<TransportAppData>;
 
+/** Least time between two key frame requests a mirrored producer sends back to its origin. */
+const MIRROR_KEY_FRAME_REQUEST_DELAY_MS = 1000;
+
 /**
  * One room on one node: its router (on one worker), active speaker observer, and every
  * transport, producer and consumer in it, keyed by id. Objects leave the maps through their
@@ -194,6 +197,9 @@ export class MediaRoom {
       kind: request.kind,
       rtpParameters: request.rtpParameters as ms.RtpParameters,
       paused: request.paused ?? false,
+      // A mirror's key frame requests travel back over the pipe to the origin; coalescing them
+      // here keeps N subscribers on this node from each asking the publisher for a key frame.
+      ...(appData.piped ? { keyFrameRequestDelay: MIRROR_KEY_FRAME_REQUEST_DELAY_MS } : {}),
       appData,
     });
     this.#producers.set(producer.id, producer);
@@ -264,7 +270,10 @@ export class MediaRoom {
 
   trackConsumer(consumer: ms.Consumer<ConsumerAppData>): void {
     this.#consumers.set(consumer.id, consumer);
-    consumer.observer.once('close', () => this.#consumers.delete(consumer.id));
+    consumer.observer.once('close', () => {
+      this.#consumers.delete(consumer.id);
+      this.#reportIdleMirror(consumer.producerId);
+    });
     const closedBy = (reason: MediaCloseReason) => {
       const { remoteNodeId, participantId, transportId } = consumer.appData;
       if (remoteNodeId !== undefined) {
@@ -282,6 +291,14 @@ export class MediaRoom {
     };
     consumer.on('producerclose', () => closedBy('producer_closed'));
     consumer.on('transportclose', () => closedBy(this.#cascadeReason()));
+  }
+
+  /** A mirrored producer nobody here consumes any more: the pipe feeding it can be released. */
+  #reportIdleMirror(producerId: string): void {
+    const producer = this.#producers.get(producerId);
+    if (!producer || producer.closed || !producer.appData.piped) return;
+    for (const consumer of this.#consumers.values()) if (consumer.producerId === producerId) return;
+    this.#report('mirrorIdle', { roomId: this.roomId, producerId });
   }
 
   #webRtcTransport(transportId: string): ms.WebRtcTransport<TransportAppData> {

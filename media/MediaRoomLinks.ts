@@ -117,6 +117,14 @@ export class RoomLinks {
     };
   }
 
+  /** Closes the pipe towards remoteNodeId: its pipe consumers and mirrored producers go with it. */
+  async closePipeTransport(remoteNodeId: string): Promise<void> {
+    const pending = this.#pipeTransports.get(remoteNodeId);
+    if (!pending) return;
+    const transport = await pending.catch(() => undefined);
+    transport?.close();
+  }
+
   /** Connects a pipe transport to its peer; repeating the same connect is a no-op. */
   async connectPipeTransport(transport: ms.PipeTransport<TransportAppData>, request: ConnectPipeTransportRequest): Promise<void> {
     const previous = this.#pipeConnects.get(transport.id);

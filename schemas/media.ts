@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import {
   ConsumerIdSchema,
+  NodeIdSchema,
   ParticipantIdSchema,
   ProducerIdSchema,
   RoomIdSchema,
@@ -84,6 +85,48 @@ export const MediaRequests = {
   }),
   closeParticipant: Type.Object({ roomId: RoomIdSchema, participantId: ParticipantIdSchema }),
   closeRoom: Type.Object({ roomId: RoomIdSchema }),
+
+  // Cascade: a track crossing from one node to another over a PipeTransport pair (SRTP).
+  createPipeTransport: Type.Object({ roomId: RoomIdSchema, remoteNodeId: NodeIdSchema }),
+  connectPipeTransport: Type.Object({
+    transportId: TransportIdSchema,
+    ip: Type.String(),
+    port: Type.Integer({ minimum: 1, maximum: 65535 }),
+    srtpParameters: Type.Optional(Opaque),
+  }),
+  pipeConsume: Type.Object({ transportId: TransportIdSchema, producerId: ProducerIdSchema }),
+  pipeProduce: Type.Object({
+    transportId: TransportIdSchema,
+    /** The origin producer's id: the mirror takes the same id. */
+    producerId: ProducerIdSchema,
+    kind: MediaKindSchema,
+    rtpParameters: Opaque,
+    paused: Type.Boolean(),
+    source: TrackSourceSchema,
+    participantId: ParticipantIdSchema,
+  }),
+  /** Close this room's pipes to a node (it died, or the room left it); omit roomId for all rooms. */
+  closePipeTransports: Type.Object({ roomId: Type.Optional(RoomIdSchema), remoteNodeId: NodeIdSchema }),
+
+  // Egress and ingest: RTP to and from local processes (ffmpeg) over PlainTransports.
+  createPlainConsumer: Type.Object({
+    roomId: RoomIdSchema,
+    producerId: ProducerIdSchema,
+    remoteIp: Type.String(),
+    remoteRtpPort: Type.Integer({ minimum: 1, maximum: 65535 }),
+    remoteRtcpPort: Type.Integer({ minimum: 1, maximum: 65535 }),
+    rtpCapabilities: Type.Optional(Opaque),
+    /** Who holds the consumer (egress passes its job id); reported in consumerClosed. */
+    participantId: Type.Optional(Type.String({ maxLength: 128 })),
+  }),
+  createPlainProducer: Type.Object({
+    roomId: RoomIdSchema,
+    participantId: ParticipantIdSchema,
+    kind: MediaKindSchema,
+    rtpParameters: Opaque,
+    source: TrackSourceSchema,
+    paused: Type.Optional(Type.Boolean()),
+  }),
 } as const;
 export type MediaRequest<M extends keyof typeof MediaRequests> = Static<(typeof MediaRequests)[M]>;
 
@@ -101,6 +144,8 @@ export interface MediaEvents {
   consumerClosed: { roomId: string; participantId: string; consumerId: string; producerId: string; reason: MediaCloseReason };
   producerClosed: { roomId: string; participantId: string; producerId: string; reason: MediaCloseReason };
   activeSpeaker: { roomId: string; producerId: string; participantId: string };
+  /** The last consumer of a mirrored (piped-in) producer closed: the pipe can be released. */
+  mirrorIdle: { roomId: string; producerId: string };
   /** A worker died: its routers (one per listed room) are gone; participants there must reconnect. */
   workerDied: { pid: number; roomIds: string[]; error: string };
 }

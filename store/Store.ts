@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { createDataSource, runMigrations, type DatabaseConfig } from './dataSource';
-import type { DriverKind } from './entities';
+import type { DriverKind, Entities } from './entities';
 import { ChatRepository } from './repositories/ChatRepository';
 import { EgressRepository } from './repositories/EgressRepository';
 import { RoomRepository } from './repositories/RoomRepository';
@@ -20,7 +20,7 @@ export class Store {
   readonly #dataSource: DataSource;
   #closing: Promise<void> | undefined;
 
-  private constructor(dataSource: DataSource, driver: DriverKind, entities: ReturnType<typeof createDataSource>['entities'], applied: string[]) {
+  private constructor(dataSource: DataSource, driver: DriverKind, entities: Entities, applied: string[]) {
     this.#dataSource = dataSource;
     this.driver = driver;
     this.appliedMigrations = applied;

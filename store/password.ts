@@ -32,6 +32,10 @@ export async function verifyPassword(plain: string, stored: string | null | unde
   if (!Number.isInteger(n) || !Number.isInteger(r) || !Number.isInteger(p) || expected.length === 0) return false;
   // scrypt needs 128 * N * r bytes; allow for the stored parameters rather than the default 32 MiB cap.
   const maxmem = 256 * n * r + 1024 * 1024;
-  const key = await scryptAsync(plain, salt, expected.length, { N: n, r, p, maxmem });
-  return timingSafeEqual(key, expected);
+  try {
+    const key = await scryptAsync(plain, salt, expected.length, { N: n, r, p, maxmem });
+    return timingSafeEqual(key, expected);
+  } catch {
+    return false; // parameters scrypt refuses (e.g. N not a power of two): not a hash we wrote
+  }
 }

@@ -8,8 +8,9 @@ export function isoOrNull(date: Date | null | undefined): string | null {
 }
 
 /**
- * Both drivers keep milliseconds; PostgreSQL would keep microseconds too, which a later JS Date
- * comparison could not see. Truncating on the way in makes what was written equal what is read.
+ * The instant to store: now when omitted, else a copy of the caller's Date (so mutating it later
+ * cannot change the row object we return). Both drivers keep the milliseconds a Date carries, so
+ * what is returned from a write equals what a later read gives.
  */
 export function toMs(date: Date | undefined): Date {
   return new Date(Math.floor((date ?? new Date()).getTime()));

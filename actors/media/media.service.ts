@@ -55,6 +55,8 @@ export function createMediaService(config: Config): ServiceSchema {
       node.on('consumerClosed', forward('consumerClosed'));
       node.on('producerClosed', forward('producerClosed'));
       node.on('activeSpeaker', forward('activeSpeaker'));
+      node.on('mirrorIdle', forward('mirrorIdle'));
+      node.on('pipeConsumerClosed', forward('pipeConsumerClosed'));
       node.on('workerDied', (payload: MediaEvents['workerDied']) => {
         this.logger.error(`mediasoup worker ${payload.pid} died (${payload.error}); rooms affected: ${payload.roomIds.length}`);
         forward('workerDied')(payload);

@@ -59,6 +59,15 @@ export function createRoomService(deps: Omit<RoomHostDeps, 'broker'>): ServiceSc
         const room = host.local(ctx.params.roomId as RoomId);
         if (room) void host.run(room.id, (r) => r.activeSpeaker(ctx.params.producerId as ProducerId)).catch(() => undefined);
       },
+      'media.mirrorIdle'(ctx: Context<MediaEvents['mirrorIdle'] & { nodeId: NodeId }>) {
+        const roomId = ctx.params.roomId as RoomId;
+        if (host.local(roomId)) void host.run(roomId, () => deps.cascade.release(roomId, ctx.params.producerId as ProducerId, ctx.params.nodeId)).catch(() => undefined);
+      },
+      'media.pipeConsumerClosed'(ctx: Context<{ roomId: string; producerId: string; remoteNodeId: string }>) {
+        const roomId = ctx.params.roomId as RoomId;
+        if (host.local(roomId))
+          void host.run(roomId, () => deps.cascade.originClosed(roomId, ctx.params.producerId as ProducerId, ctx.params.remoteNodeId as NodeId)).catch(() => undefined);
+      },
       'media.workerDied'(ctx: Context<MediaEvents['workerDied'] & { nodeId: NodeId }>) {
         for (const roomId of ctx.params.roomIds) {
           if (host.local(roomId as RoomId)) void host.run(roomId as RoomId, (r) => r.mediaLost(ctx.params.nodeId, 'worker_died')).catch(() => undefined);

@@ -1,4 +1,4 @@
-import type { TSchema } from '@sinclair/typebox';
+import { Kind, type TSchema } from '@sinclair/typebox';
 import { Validators } from 'moleculer';
 import { validator } from '../../schemas/validate';
 
@@ -13,6 +13,9 @@ export class TypeBoxValidator extends Validators.Base {
   }
 
   compile(schema: Record<string, unknown>) {
+    // Moleculer's internal $node service declares fastest-validator params; those are its own
+    // business (and trusted), so only TypeBox schemas are checked here.
+    if (!(Kind in schema)) return () => true;
     const v = validator(schema as TSchema);
     return (params: Record<string, unknown>) => (v.check(params) ? true : (v.errors(params) as unknown as boolean));
   }

@@ -15,7 +15,7 @@ const roomPatch = validator(RoomPatchSchema);
 const listQuery = validator(RoomListQuerySchema);
 
 /** Attempts at a free generated slug/id before giving up (only concurrent creates collide). */
-const MAX_ATTEMPTS = 5;
+const MAX_ATTEMPTS = 10;
 
 /** `My Room!` -> `my-room`; accents are folded, anything else becomes a single dash. */
 export function slugify(name: string): string {

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { Client } from 'pg';
+import { DataSource } from 'typeorm';
 import type { Config } from '../../schemas/config';
 
 /**
@@ -27,20 +27,23 @@ const PG_DATABASE = 'test';
 
 let pgUser: Promise<string> | undefined;
 
+/** An admin connection (typeorm: `pg` ships no types of its own). */
+async function connect(user: string): Promise<DataSource> {
+  const ds = new DataSource({ type: 'postgres', host: PG_HOST, port: PG_PORT, database: PG_DATABASE, username: user, connectTimeoutMS: 5000, extra: { max: 1 } });
+  return ds.initialize();
+}
+
 /** The first of `postgres`, then the OS user, that the server lets in. */
 function findPgUser(): Promise<string> {
   pgUser ??= (async () => {
     const candidates = [...new Set(['postgres', os.userInfo().username])];
     const failures: string[] = [];
     for (const user of candidates) {
-      const client = new Client({ host: PG_HOST, port: PG_PORT, database: PG_DATABASE, user, connectionTimeoutMillis: 5000 });
       try {
-        await client.connect();
-        await client.end();
+        await (await connect(user)).destroy();
         return user;
       } catch (err) {
         failures.push(`${user}: ${(err as Error).message}`);
-        await client.end().catch(() => undefined);
       }
     }
     throw new Error(`PostgreSQL at ${PG_HOST}:${PG_PORT}/${PG_DATABASE} refused every user (${failures.join('; ')}); is it running? (pg_isready -h ${PG_HOST})`);
@@ -52,13 +55,12 @@ export async function postgresUrl(): Promise<string> {
   return `postgres://${encodeURIComponent(await findPgUser())}@${PG_HOST}:${PG_PORT}/${PG_DATABASE}`;
 }
 
-async function withClient<T>(fn: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: await postgresUrl(), connectionTimeoutMillis: 5000 });
-  await client.connect();
+async function withAdmin<T>(fn: (ds: DataSource) => Promise<T>): Promise<T> {
+  const ds = await connect(await findPgUser());
   try {
-    return await fn(client);
+    return await fn(ds);
   } finally {
-    await client.end();
+    await ds.destroy();
   }
 }
 
@@ -76,7 +78,7 @@ export async function withPostgresSchema(): Promise<TestDatabase> {
     async cleanup() {
       if (dropped) return;
       dropped = true;
-      await withClient((c) => c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`));
+      await withAdmin((ds) => ds.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`));
     },
   };
 }
@@ -99,5 +101,5 @@ export async function testDatabase(driver: TestDriver): Promise<TestDatabase> {
 
 /** Whether a schema exists (to check that cleanup really dropped it). */
 export function postgresSchemaExists(schema: string): Promise<boolean> {
-  return withClient(async (c) => (await c.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema])).rowCount === 1);
+  return withAdmin(async (ds) => ((await ds.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema])) as unknown[]).length === 1);
 }
