@@ -6,6 +6,7 @@ import { renderExampleConfig } from '../config/example';
 import { ConfigError, loadConfig } from '../config/load';
 import { mintToken } from '../gateway/auth/tokens';
 import { ROLES, type Role } from '../schemas/roles';
+import { migrate } from '../store';
 import { projectRoot, startServer } from './server';
 
 /** The `cascade` command: server, setup, token (and more as the REST API lands). */
@@ -42,6 +43,16 @@ program
   .description('Print a config file with every key, its default and its environment variable')
   .action(() => {
     process.stdout.write(renderExampleConfig());
+  });
+
+program
+  .command('migrate')
+  .description('Apply pending database migrations (SQLite file or PostgreSQL from the config)')
+  .option('-c, --config <file>', 'YAML config file')
+  .action(async (opts: { config?: string }) => {
+    const config = loadConfig(opts.config ? { file: opts.config } : {});
+    const applied = await migrate(config.database);
+    process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n');
   });
 
 program

@@ -6,7 +6,8 @@ import { MemoryRoomDirectory } from '../actors/cluster/RoomDirectory';
 import { PipeCascade } from '../actors/cluster/PipeCascade';
 import { createMediaService } from '../actors/media/media.service';
 import { createParticipantService } from '../actors/participant/participant.service';
-import { MemoryRoomCatalog } from '../actors/room/RoomCatalog';
+import { StoreRoomCatalog } from '../actors/room/StoreRoomCatalog';
+import { openStore, type Store } from '../store';
 import { createRoomService } from '../actors/room/room.service';
 import { loadConfig, type DeepPartial } from '../config/load';
 import { createGatewayService } from '../gateway/gateway.service';
@@ -22,6 +23,7 @@ export interface StartOptions {
 
 export interface RunningServer {
   broker: ServiceBroker;
+  store: Store;
   config: Config;
   /** http://host:port of the gateway, when this node runs one. */
   url: string;
@@ -43,6 +45,7 @@ export function projectRoot(): string {
 /** Composition root: one node with the roles its config names. */
 export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
   const config = loadConfig({ ...(options.configFile ? { file: options.configFile } : {}), ...(options.overrides ? { overrides: options.overrides } : {}) });
+  const store = await openStore(config.database);
   const broker = new ServiceBroker(brokerOptions(config));
   const roles = new Set(config.node.roles);
   const nodeId = config.node.id as NodeId;
@@ -52,7 +55,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     createRoomService({
       config,
       directory: new MemoryRoomDirectory(),
-      catalog: new MemoryRoomCatalog(),
+      catalog: new StoreRoomCatalog(store, config),
       placement: new LocalPlacement(nodeId, config.node.region),
       cascade: new PipeCascade((nodeId, method, request) => broker.call(`media.${method}`, request, { nodeID: nodeId })),
     }),
@@ -60,11 +63,20 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   broker.createService(createParticipantService());
   if (roles.has('gateway')) broker.createService(createGatewayService({ config, publicDir: path.join(projectRoot(), 'dist', 'public') }));
 
-  await broker.start();
+  try {
+    await broker.start();
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
   let url = '';
   let port = 0;
   if (roles.has('gateway')) {
     ({ url, port } = await broker.call<{ url: string; port: number }, Record<string, never>>('gateway.address', {}, { nodeID: broker.nodeID }));
   }
-  return { broker, config, url, port, stop: () => broker.stop() };
+  const stop = async () => {
+    await broker.stop();
+    await store.close();
+  };
+  return { broker, store, config, url, port, stop };
 }

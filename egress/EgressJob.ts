@@ -109,7 +109,8 @@ export class EgressJob extends TypedEmitter<EgressJobEvents> {
     return {
       durationSeconds: Math.round(Math.max(0, ...groups.map(seconds)) * 100) / 100,
       bytesWritten: groups.reduce((sum, g) => sum + g.doneBytes + (g.stats?.sizeBytes ?? 0), 0),
-      bitrateKbps: Math.round(groups.reduce((sum, g) => sum + (g.pipeline.process?.running ? (g.stats?.bitrateKbps ?? 0) : 0), 0) * 10) / 10,
+      // ffmpeg's bitrate is meaningless in the first second (a few bytes over a few ms).
+      bitrateKbps: Math.round(groups.reduce((sum, g) => sum + (g.pipeline.process?.running && (g.stats?.timeSeconds ?? 0) >= 1 ? (g.stats?.bitrateKbps ?? 0) : 0), 0) * 10) / 10,
       reconnects: this.#reconnects,
     };
   }
@@ -231,10 +232,9 @@ export class EgressJob extends TypedEmitter<EgressJobEvents> {
     for (const group of this.#groups.values()) {
       if (group.track && !this.#tracks.has(group.track.producerId) && !group.pipeline.closed) await this.#closeGroupPipeline(group);
     }
-    for (const track of wanted) {
-      const name = groupOf(track);
-      if (!this.#groups.get(name) || this.#groups.get(name)?.pipeline.closed) await this.#openGroup(name, [track], this.#groups.get(name));
-    }
+    // New tracks start side by side, so their files start (nearly) together.
+    const added = wanted.filter((track) => this.#groups.get(groupOf(track))?.pipeline.closed ?? true);
+    await Promise.all(added.map((track) => this.#openGroup(groupOf(track), [track], this.#groups.get(groupOf(track)))));
   }
 
   async #openGroup(name: string, tracks: EgressTrack[], previous?: Group): Promise<void> {

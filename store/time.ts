@@ -16,7 +16,7 @@ export function toMs(date: Date | undefined): Date {
   return new Date(Math.floor((date ?? new Date()).getTime()));
 }
 
-/** Parses a JSON text column; a damaged value reads as `fallback` instead of failing the whole query. */
+/** Parses a JSON array column keeping the items `isItem` accepts; a damaged value reads as [] instead of failing the whole query. */
 export function parseJsonArray<T>(text: string, isItem: (v: unknown) => v is T): T[] {
   try {
     const value: unknown = JSON.parse(text);

@@ -3,8 +3,8 @@ import { CascadeError } from '../../schemas/errors';
 import type { NodeId, ParticipantId, ProducerId, RoomId } from '../../schemas/ids';
 import { can, isAnnounced, isPrivileged, type Permission } from '../../schemas/roles';
 import type { ChatMessage, JoinedData, LeaveReason, TrackInfo } from '../../schemas/signaling';
-import { newId } from '../shared/ids';
-import { verifyPassword } from '../shared/password';
+import { newId } from '../../store/ids';
+import { verifyPassword } from '../../store/password';
 import { ChatLog } from './ChatLog';
 import { Lobby } from './Lobby';
 import { Member } from './Member';
@@ -75,10 +75,10 @@ export class Room {
     const privileged = isPrivileged(request.role);
     if (this.#settings.locked && !privileged) throw new CascadeError('ROOM_LOCKED');
     if (this.#settings.passwordHash && !privileged) {
-      if (!request.password || !verifyPassword(request.password, this.#settings.passwordHash))
+      if (!request.password || !(await verifyPassword(request.password, this.#settings.passwordHash)))
         throw new CascadeError('WRONG_PASSWORD');
     }
-    const participantId = newId<ParticipantId>('pa');
+    const participantId = newId('pa', 12) as ParticipantId;
     if (this.#settings.lobbyEnabled && !privileged) {
       const position = this.#lobby.add({ participantId, request, since: this.#ports.now() });
       this.#signalToRoles(['host', 'co_host'], 'lobby_request', { identity: request.identity, name: request.name });
@@ -235,7 +235,7 @@ export class Room {
     const sender = this.#member(participantId);
     if (!can(sender.role, 'chat')) throw new CascadeError('FORBIDDEN', 'This role may not chat');
     const message: ChatMessage = {
-      id: newId('msg'),
+      id: newId('msg', 12),
       from: { identity: sender.identity, name: sender.name },
       text,
       ts: this.#ports.now().toISOString(),

@@ -112,6 +112,12 @@ export class RoomHost {
     const { broker, catalog, placement, cascade } = this.#deps;
     const logger = broker.getLogger('room');
     const logFailure = (what: string) => (err: unknown) => logger.warn(`${what} failed in room ${roomId}:`, (err as Error).message);
+    // History writes of one room go out in order (a session's close never overtakes its open),
+    // without making the room wait for the database.
+    let writes: Promise<unknown> = Promise.resolve();
+    const persist = (what: string, write: () => Promise<unknown>) => {
+      writes = writes.then(write).catch(logFailure(what));
+    };
     return {
       signal: (signal: Omit<GatewaySignal, 'roomId'>) => {
         void broker.broadcast(GatewaySignalEvent, { ...signal, roomId }, { groups: ['gateway'] });
@@ -133,13 +139,13 @@ export class RoomHost {
         cascade.roomClosed(roomId);
         await Promise.allSettled(nodeIds.map((nodeID) => broker.call('media.closeRoom', { roomId }, { nodeID })));
       },
-      sessionOpened: (info) => void catalog.sessionOpened(roomId, info).catch(logFailure('session save')),
-      sessionClosed: (info) => void catalog.sessionClosed(roomId, info).catch(logFailure('session close')),
-      chatSaved: (message) => void catalog.chatSaved(roomId, message).catch(logFailure('chat save')),
+      sessionOpened: (info) => persist('session save', () => catalog.sessionOpened(roomId, info)),
+      sessionClosed: (info) => persist('session close', () => catalog.sessionClosed(roomId, info)),
+      chatSaved: (message) => persist('chat save', () => catalog.chatSaved(roomId, message)),
       closed: (id: RoomId, reason: string) => {
         this.#rooms.delete(id);
         logger.info(`room ${id} closed (${reason})`);
-        void catalog.closed(id, reason).catch(logFailure('room close'));
+        persist('room close', () => catalog.closed(id, reason));
         void this.#deps.directory.release(id, this.nodeId).catch(logFailure('release'));
       },
       now: () => new Date(),

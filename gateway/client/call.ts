@@ -113,11 +113,9 @@ export class RoomCall {
     this.#end('left', 'You left the room');
   }
 
+  /** The room echoes the message back to us as a `chat` event, which is when it is shown. */
   async sendChat(text: string, to?: string): Promise<void> {
-    const sent = await this.#sig.request('chat', { text, ...(to ? { to } : {}) });
-    if (this.#self) {
-      this.#options.view.addChat({ id: sent.id, ts: sent.ts, text, from: { identity: this.#self.identity, name: this.#self.name }, ...(to ? { to } : {}) }, true);
-    }
+    await this.#sig.request('chat', { text, ...(to ? { to } : {}) });
   }
 
   async stats(): Promise<CallStats> {
@@ -174,15 +172,17 @@ export class RoomCall {
       if (participantId === this.#self?.id) this.#publisher?.mutedByServer(producerId, muted);
       else view.setRemoteMuted(participantId, track, muted);
     });
-    sig.on('chat', (message) => view.addChat(message, false));
-    sig.on('kicked', ({ by }) => this.#end('kicked', `You were removed from the room by ${by}`));
+    sig.on('chat', (message) => view.addChat(message, message.from.identity === this.#self?.identity));
+    sig.on('kicked', ({ by, reason }) =>
+      this.#end('kicked', reason === 'duplicate_identity' ? 'You joined this room from somewhere else' : `You were removed from the room by ${by}`),
+    );
     sig.on('room_closed', ({ reason }) => this.#end('room_closed', `The room was closed (${reason})`));
     sig.on('lobby_rejected', ({ reason }) => this.#end('lobby_rejected', `A host did not let you in${reason ? `: ${reason}` : ''}`));
     sig.on('reconnect', ({ reason }) => this.#end('reconnect', `Media connection lost (${reason}); rejoining`));
     sig.on('error', ({ code, message }) => view.notice(`Server: ${code} ${message}`));
     sig.onClose((code, reason) => {
       if (code === 4401 || code === 4400) this.#end('rejected', `Connection refused: ${reason}`);
-      else if (code === 4000) this.#end(reason === 'kicked' || reason === 'room_closed' || reason === 'lobby_rejected' ? reason : 'room_closed', reason);
+      else if (code === 4000) this.#end(isRoomEnd(reason) ? reason : 'room_closed', reason);
       else this.#end('connection_lost', `Connection lost (${code})`);
     });
   }
@@ -212,4 +212,9 @@ function transportOptions(params: TransportParams): TransportOptions {
     iceCandidates: params.iceCandidates as IceCandidate[],
     dtlsParameters: params.dtlsParameters as DtlsParameters,
   };
+}
+
+/** Close reasons (code 4000) that name the room event which ended the call. */
+function isRoomEnd(reason: string): reason is 'kicked' | 'room_closed' | 'lobby_rejected' | 'reconnect' {
+  return reason === 'kicked' || reason === 'room_closed' || reason === 'lobby_rejected' || reason === 'reconnect';
 }

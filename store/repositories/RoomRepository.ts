@@ -126,6 +126,15 @@ export class RoomRepository {
     return this.require(id);
   }
 
+  /**
+   * Opens a closed room again. Only auto-created rooms (config room.autoCreate) are reopened by
+   * a later join, so a room named in a link keeps working after its empty timeout.
+   */
+  async reopen(id: string): Promise<RoomRecord> {
+    await this.#repo.update({ id, status: 'closed' }, { status: 'active', closedAt: null });
+    return this.require(id);
+  }
+
   /** Changes settings of an active room; ROOM_CLOSED for a closed one. */
   async update(id: string, patch: RoomPatch): Promise<RoomRecord> {
     const data = roomPatch.parse(patch);

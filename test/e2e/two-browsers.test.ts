@@ -23,6 +23,8 @@ interface PageHooks {
 
 declare const window: { cascade: PageHooks };
 
+jest.setTimeout(120_000);
+
 let server: RunningServer;
 let browser: Browser;
 const pages: ClientPage[] = [];

@@ -18,6 +18,8 @@ import { TestSignalingClient } from '../helpers/signalingClient';
  * real actors are exercised in gateway.ws.test.ts and the e2e test).
  */
 
+jest.setTimeout(30_000);
+
 const silent: GatewayLogger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 
 function testConfig(mode: Config['auth']['mode']): Config {

@@ -10,6 +10,8 @@ import { TestSignalingClient } from '../helpers/signalingClient';
  * connection then gets router capabilities, joins and creates transports.
  */
 
+jest.setTimeout(60_000);
+
 const SECRET = 'gateway-ws-integration-secret';
 let server: RunningServer;
 

@@ -1,5 +1,5 @@
 import { Room } from '../../actors/room/Room';
-import { hashPassword } from '../../actors/shared/password';
+import { hashPassword } from '../../store';
 import type { RoomMessage } from '../../schemas/actors';
 import { CascadeError } from '../../schemas/errors';
 import type { NodeId, ParticipantId, ProducerId, RoomId } from '../../schemas/ids';
@@ -73,7 +73,7 @@ describe('Room', () => {
   });
 
   it('checks the password for guests but not for hosts', async () => {
-    room = new Room('r1' as RoomId, roomSettings({ passwordHash: hashPassword('s3cret') }), 'owner' as NodeId, ports);
+    room = new Room('r1' as RoomId, roomSettings({ passwordHash: await hashPassword('s3cret') }), 'owner' as NodeId, ports);
     await rejects(room.join(joinRequest('g')), 'WRONG_PASSWORD');
     await rejects(room.join(joinRequest('g', 'guest', { password: 'nope' })), 'WRONG_PASSWORD');
     expect((await room.join(joinRequest('g', 'guest', { password: 's3cret' }))).status).toBe('joined');
