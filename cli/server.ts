@@ -54,6 +54,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   broker.createService(
     createRoomService({
       config,
+      store,
       directory: new MemoryRoomDirectory(),
       catalog: new StoreRoomCatalog(store, config),
       placement: new LocalPlacement(nodeId, config.node.region),

@@ -16,7 +16,7 @@ export const RoomActions = {
   muteParticipant: 'room.muteParticipant',
   close: 'room.close',
   get: 'room.get',
-  list: 'room.list',
+  members: 'room.members',
   setLocked: 'room.setLocked',
   lobbyAdmit: 'room.lobbyAdmit',
   lobbyReject: 'room.lobbyReject',
@@ -74,7 +74,7 @@ export const RoomMessages = {
   muteParticipant: Type.Object({ roomId: RoomIdSchema, actor: ActorSchema, identity: IdentitySchema, source: TrackSourceSchema }),
   close: Type.Object({ roomId: RoomIdSchema, actor: ActorSchema, reason: Type.Optional(Type.String()) }),
   get: Type.Object({ roomId: RoomIdSchema }),
-  list: Type.Object({}),
+  members: Type.Object({ roomId: RoomIdSchema }),
   setLocked: Type.Object({ roomId: RoomIdSchema, actor: ActorSchema, locked: Type.Boolean() }),
   lobbyAdmit: Type.Object({ roomId: RoomIdSchema, actor: ActorSchema, identity: IdentitySchema }),
   lobbyReject: Type.Object({ roomId: RoomIdSchema, actor: ActorSchema, identity: IdentitySchema, reason: Type.Optional(Type.String()) }),
@@ -165,3 +165,43 @@ export const GatewaySignalSchema = Type.Object({
   disconnect: Type.Optional(Type.Boolean()),
 });
 export type GatewaySignal = Static<typeof GatewaySignalSchema>;
+
+/** Operator messages (REST API, CLI) for the room service. */
+export const RoomAdminActions = {
+  create: 'room.create',
+  find: 'room.find',
+  close: 'room.closeStored',
+  list: 'room.listStored',
+  participants: 'room.participants',
+  stats: 'room.stats',
+  localStats: 'room.localStats',
+} as const;
+
+export const RoomAdminMessages = {
+  create: Type.Object({
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    maxParticipants: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+    password: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+    lobbyEnabled: Type.Optional(Type.Boolean()),
+    recordingEnabled: Type.Optional(Type.Boolean()),
+    emptyTimeoutSeconds: Type.Optional(Type.Number({ minimum: 0, maximum: 31_536_000 })),
+  }),
+  find: Type.Object({ roomId: RoomIdSchema }),
+  close: Type.Object({ roomId: RoomIdSchema }),
+  list: Type.Object({
+    status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('closed')])),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+    offset: Type.Optional(Type.Integer({ minimum: 0 })),
+  }),
+  participants: Type.Object({ roomId: RoomIdSchema }),
+  stats: Type.Object({}),
+  localStats: Type.Object({}),
+} as const;
+export type RoomAdminMessage<M extends keyof typeof RoomAdminMessages> = Static<(typeof RoomAdminMessages)[M]>;
+
+/** One node's share of the cluster statistics. */
+export interface LocalRoomStats {
+  rooms: number;
+  participants: number;
+  tracks: { audio: number; video: number };
+}

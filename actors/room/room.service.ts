@@ -1,5 +1,7 @@
 import type { Context, ServiceSchema } from 'moleculer';
-import { RoomActions, RoomMessages, type RoomMessage } from '../../schemas/actors';
+import { RoomActions, RoomAdminMessages, RoomMessages, type RoomAdminMessage, type RoomMessage } from '../../schemas/actors';
+import type { Store } from '../../store';
+import { RoomAdmin } from './RoomAdmin';
 import type { MediaEvents } from '../../schemas/media';
 import type { NodeId, ProducerId, RoomId } from '../../schemas/ids';
 import { RoomHost, type RoomHostDeps } from './RoomHost';
@@ -9,8 +11,9 @@ import type { Room } from './Room';
  * The `room` service: a thin Moleculer shell around RoomHost/Room. Each action validates its
  * params (TypeBox schema from schemas/actors.ts), then runs in the room's queue on its owner node.
  */
-export function createRoomService(deps: Omit<RoomHostDeps, 'broker'>): ServiceSchema {
+export function createRoomService(deps: Omit<RoomHostDeps, 'broker'> & { store: Store }): ServiceSchema {
   let host: RoomHost;
+  let roomAdmin: RoomAdmin;
 
   /** Run on the owner; forward the same action there when another node owns the room. */
   async function onRoom<T>(ctx: Context<{ roomId: RoomId }>, task: (room: Room) => Promise<T> | T, create = false): Promise<T> {
@@ -23,6 +26,11 @@ export function createRoomService(deps: Omit<RoomHostDeps, 'broker'>): ServiceSc
     message: M,
     handler: (ctx: Context<RoomMessage<M>>) => Promise<unknown>,
   ) => ({ params: RoomMessages[message], handler });
+
+  const admin = <M extends keyof typeof RoomAdminMessages>(
+    message: M,
+    handler: (ctx: Context<RoomAdminMessage<M>>) => Promise<unknown>,
+  ) => ({ params: RoomAdminMessages[message], handler });
 
   return {
     name: 'room',
@@ -37,7 +45,14 @@ export function createRoomService(deps: Omit<RoomHostDeps, 'broker'>): ServiceSc
       ),
       close: action('close', (ctx) => onRoom(ctx, (room) => room.close(ctx.params.actor, ctx.params.reason))),
       get: action('get', (ctx) => onRoom(ctx, (room) => room.info())),
-      list: action('list', async () => host.rooms.map((room) => room.info())),
+      members: action('members', (ctx) => onRoom(ctx, (room) => room.members().map((m) => m.info()))),
+      create: admin('create', (ctx) => roomAdmin.create(ctx.params)),
+      find: admin('find', (ctx) => roomAdmin.find(ctx.params.roomId)),
+      closeStored: admin('close', (ctx) => roomAdmin.closeStored(ctx.params.roomId)),
+      listStored: admin('list', (ctx) => roomAdmin.list(ctx.params)),
+      participants: admin('participants', (ctx) => roomAdmin.participants(ctx.params.roomId)),
+      stats: admin('stats', () => roomAdmin.clusterStats()),
+      localStats: admin('localStats', async () => roomAdmin.localStats()),
       setLocked: action('setLocked', (ctx) => onRoom(ctx, (room) => room.setLocked(ctx.params.actor, ctx.params.locked))),
       lobbyAdmit: action('lobbyAdmit', (ctx) => onRoom(ctx, (room) => room.lobbyAdmit(ctx.params.actor, ctx.params.identity))),
       lobbyReject: action('lobbyReject', (ctx) =>
@@ -77,6 +92,7 @@ export function createRoomService(deps: Omit<RoomHostDeps, 'broker'>): ServiceSc
 
     created() {
       host = new RoomHost({ ...deps, broker: this.broker });
+      roomAdmin = new RoomAdmin(deps.store, deps.config, host, this.broker);
     },
 
     stopped() {
