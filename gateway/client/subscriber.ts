@@ -65,7 +65,7 @@ export class Subscriber {
       });
       sub.consumer = consumer;
       this.#view.attachTrack(info.participantId, info.source, consumer.track);
-      // mutated
+      await this.#sig.request('resumeConsumer', { consumerId: consumer.id });
     } catch (err) {
       this.#subs.delete(info.producerId);
       console.warn(`consume ${info.source} of ${info.identity} failed`, err);
