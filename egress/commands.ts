@@ -80,10 +80,16 @@ function audioEncoder(container: Container): string[] {
   return container === 'webm' ? ['-c:a', 'libopus', '-b:a', '96k'] : ['-c:a', 'aac', '-b:a', '128k', '-ar', '48000'];
 }
 
+/**
+ * Files are flushed packet by packet and cut in ~1 s clusters/fragments: without that, ffmpeg's
+ * 32 KB write buffer and 5 s clusters would take the last seconds with it when it is killed.
+ */
+const FLUSH_ARGS = ['-flush_packets', '1'];
+
 function muxer(container: Container): string[] {
-  if (container === 'mp4') return LIVE_MP4_ARGS;
+  if (container === 'mp4') return [...FLUSH_ARGS, ...LIVE_MP4_ARGS];
   if (container === 'flv') return ['-f', 'flv', '-flvflags', 'no_duration_filesize'];
-  return ['-f', 'webm'];
+  return [...FLUSH_ARGS, '-cluster_time_limit', '1000', '-f', 'webm'];
 }
 
 /**
@@ -166,7 +172,6 @@ export function compositeCommand(options: {
     // Tiles are rounded down to even sizes: pad the grid back to the exact canvas.
     filters.push(`[grid]pad=${canvas.width}:${canvas.height}:(ow-iw)/2:(oh-ih)/2:color=black[vout]`);
     maps.push('-map', '[vout]');
-    encoders.push(...videoEncoder(container, settings));
   } else {
     inputs.push({ args: ['-re', '-f', 'lavfi'], source: `color=c=black:s=${size}:r=${canvas.fps}` });
     maps.push('-map', `${inputs.length - 1}:v`);

@@ -5,13 +5,13 @@ import type { Config } from '../schemas/config';
 import type { NodeId } from '../schemas/ids';
 import { sendJson, Router } from './http/router';
 import { createStaticHandler } from './http/static';
-import { packageVersion } from './http/version';
+import { mountRestApi } from './rest/routes';
 import type { SessionRegistry } from './SessionRegistry';
 import { SignalingServer } from './ws/SignalingServer';
 import type { ActorClient, GatewayLogger } from './types';
 
 /**
- * The gateway's HTTP server: JSON routes (health, client config; REST later via `router`), the
+ * The gateway's HTTP server: the REST API (gateway/rest), the client config, the
  * WebSocket at /ws and the browser client as static files. Holds no media object.
  */
 
@@ -42,10 +42,8 @@ export class GatewayServer {
     this.#options = options;
     const { config, logger } = options;
     this.router = new Router(logger);
+    mountRestApi(this.router, { actors: options.actors, config, startedAt: this.#startedAt });
     this.router
-      .get('/health', (_req, res) =>
-        sendJson(res, 200, { status: 'ok', version: packageVersion(), uptime_seconds: Math.floor((Date.now() - this.#startedAt) / 1000) }),
-      )
       .get('/client-config.json', (_req, res) => sendJson(res, 200, { authMode: config.auth.mode }))
       .fallback(createStaticHandler(options.publicDir));
 

@@ -120,7 +120,7 @@ export class SignalingSession {
     if (wasIn) void this.#leaveQuietly('disconnected');
   }
 
-  /** Closes the socket without telling the room (used when the gateway stops). */
+  /** Closes the socket; its close event then calls socketClosed() as for any other close. */
   close(code: number, reason: string): void {
     if (this.#socket.isOpen) this.#socket.close(code, reason);
   }

@@ -1,3 +1,4 @@
+import { Type } from '@sinclair/typebox';
 import type { Context, ServiceSchema } from 'moleculer';
 import { GatewaySignalEvent, GatewaySignalSchema } from '../schemas/actors';
 import type { Config } from '../schemas/config';
@@ -29,7 +30,7 @@ export function createGatewayService(options: GatewayServiceOptions): ServiceSch
     actions: {
       /** Where this node's gateway listens (port 0 in the config means "any free port"). */
       address: {
-        params: {},
+        params: Type.Object({}),
         handler(): GatewayAddress {
           if (!server) throw new Error('gateway is not started');
           return server.address;

@@ -81,14 +81,14 @@ stop_pid() {
 
 up() {
   require_root
-  # Any failure below (set -e, die) leaves nothing half-built behind.
-  trap '[[ ${UP_DONE:-0} == 1 ]] || { log "setup failed: removing what was created"; down; }' EXIT
   [[ -x $PYTHON ]] || die "python3 not found"
   [[ -c /dev/net/tun ]] || die "/dev/net/tun missing (modprobe tun)"
   for ns in "$RT" $(for r in "${REGIONS[@]}"; do ns_of "$r"; done); do
     ns_exists "$ns" && die "namespace $ns exists already: run '$0 down' first"
   done
   mkdir -p "$STATE_DIR"
+  # Any failure below (set -e, die) leaves nothing half-built behind.
+  trap '[[ ${UP_DONE:-0} == 1 ]] || { log "setup failed: removing what was created"; down; }' EXIT
 
   log "routing namespace $RT"
   ip netns add "$RT"
@@ -194,6 +194,7 @@ status() {
 
 ping_all() {
   require_root
+  command -v ping >/dev/null || die "ping missing (apt-get install iputils-ping)"
   local a b
   for a in "${REGIONS[@]}"; do
     for b in "${REGIONS[@]}"; do

@@ -9,6 +9,8 @@ import type { RoomDirectory } from './RoomDirectory';
  * for the lease to run out.
  */
 export interface LeasedRoomDirectory extends RoomDirectory {
+  /** How long a claim lasts without renewal, ms. */
+  readonly leaseMs: number;
   /**
    * Extends the leases of rooms `nodeId` hosts (call every lease/3). Returns the rooms it no
    * longer owns (lease ran out, or another node took them over): the caller must stop acting as
@@ -216,5 +218,63 @@ export class RedisRoomDirectory implements LeasedRoomDirectory {
 
   #indexKey(nodeId: NodeId): string {
     return `${this.#prefix}node:${nodeId}:rooms`;
+  }
+}
+
+/** Lease length from the cluster config: three heartbeat timeouts (9 s by default), at least 3 s. */
+export function roomLeaseMs(cluster: { heartbeatTimeoutSeconds: number }): number {
+  return Math.max(3000, Math.round(3000 * cluster.heartbeatTimeoutSeconds));
+}
+
+export interface RoomLeaseKeeperOptions {
+  directory: LeasedRoomDirectory;
+  nodeId: NodeId;
+  /** The rooms this node owns right now (read at each renewal). */
+  rooms: () => readonly RoomId[];
+  /** Rooms whose lease this node lost (expired while Redis was away, or taken over). */
+  onLost: (roomIds: RoomId[]) => void;
+  onError?: (error: Error) => void;
+  /** Default: a third of the directory's lease, so two renewals may fail before it runs out. */
+  intervalMs?: number;
+}
+
+/** Renews the leases of the rooms this node owns until stopped. */
+export class RoomLeaseKeeper {
+  readonly #options: RoomLeaseKeeperOptions;
+  readonly #intervalMs: number;
+  #timer: NodeJS.Timeout | undefined;
+  #inFlight: Promise<void> | undefined;
+
+  constructor(options: RoomLeaseKeeperOptions) {
+    this.#options = options;
+    this.#intervalMs = options.intervalMs ?? Math.max(100, Math.floor(options.directory.leaseMs / 3));
+  }
+
+  start(): void {
+    if (this.#timer) return;
+    this.#timer = setInterval(() => {
+      if (this.#inFlight) return; // a slow Redis: skip a beat rather than pile renewals up
+      this.#inFlight = this.renewNow().finally(() => (this.#inFlight = undefined));
+    }, this.#intervalMs);
+    this.#timer.unref();
+  }
+
+  /** One renewal now; lost rooms go to onLost, errors to onError. */
+  async renewNow(): Promise<void> {
+    const rooms = this.#options.rooms();
+    if (rooms.length === 0) return;
+    try {
+      const lost = await this.#options.directory.renew(this.#options.nodeId, rooms);
+      if (lost.length > 0) this.#options.onLost(lost);
+    } catch (err) {
+      this.#options.onError?.(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  /** Idempotent; waits for a renewal in flight. */
+  async stop(): Promise<void> {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    await this.#inFlight;
   }
 }

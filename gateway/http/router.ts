@@ -110,6 +110,8 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
 
 /** Reads a JSON request body of at most `maxBytes` (for the REST API). */
 export async function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
+  // Refuse a declared oversize body before reading a byte of it.
+  if (Number(req.headers['content-length'] ?? 0) > maxBytes) throw new CascadeError('MESSAGE_TOO_LARGE', `Body exceeds ${maxBytes} bytes`);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {

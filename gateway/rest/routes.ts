@@ -22,11 +22,11 @@ import type { TrackSource } from '../../schemas/media';
 import type { ParticipantInfo } from '../../schemas/signaling';
 import { validator } from '../../schemas/validate';
 import { mintToken } from '../auth/tokens';
-import { sendJson, type RouteParams, type Router } from '../http/router';
+import { readJsonBody, sendJson, type RouteParams, type Router } from '../http/router';
 import { packageVersion } from '../http/version';
 import type { ActorClient } from '../types';
 import { authenticateApi } from './apiAuth';
-import { readJsonBody, readQuery } from './body';
+import { readQuery } from './query';
 import { openApiDocument } from './openapi';
 import { participantResponse, roomResponse } from './present';
 

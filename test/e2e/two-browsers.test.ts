@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
 import { startServer, type RunningServer } from '../../cli/server';
 import { buildClient, launchChromium, openPage, poll, type ClientPage } from '../helpers/browser';
@@ -6,7 +7,8 @@ import { freeUdpPortRange } from '../helpers/ports';
 /**
  * Two Chromium contexts with fake camera and microphone join one room through the real server
  * (gateway, actors, mediasoup worker). Each must decode the other's video and receive its audio;
- * when one leaves, the other sees participant_left and the tile disappears.
+ * when one leaves, the other sees participant_left and the tile disappears. When the mediasoup
+ * worker dies, the server tells both to reconnect and they rejoin on their own.
  */
 
 interface InboundStats {
@@ -73,20 +75,41 @@ async function waitForMediaFrom(receiver: ClientPage, receiverName: string, send
   );
 }
 
+async function open(room: string, identity: string, name: string): Promise<ClientPage> {
+  const p = await openPage(browser, `${server.url}/?room=${room}&name=${name}&identity=${identity}&autojoin=1`);
+  pages.push(p);
+  return p;
+}
+
+async function waitForJoined(...clients: [string, ClientPage][]): Promise<void> {
+  await poll(`${clients.map(([n]) => n).join(' and ')} to join`, async () => {
+    const states = await Promise.all(clients.map(async ([name, p]) => [name, (await snapshot(p)).state] as const));
+    return { done: states.every(([, s]) => s === 'joined'), detail: states.map(([n, s]) => `${n} ${s}`).join(', ') };
+  });
+}
+
+/** Pids of this process's children running `name` (the mediasoup worker is spawned by the server in-process). */
+function childPids(name: string): number[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => {
+      try {
+        const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+        return ppid === process.pid && readFileSync(`/proc/${d}/cmdline`, 'utf8').includes(name);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
 test('two browsers see and hear each other; a leave removes the tile', async () => {
   const room = `e2e-${Date.now().toString(36)}`;
-  const open = async (identity: string, name: string) => {
-    const p = await openPage(browser, `${server.url}/?room=${room}&name=${name}&identity=${identity}&autojoin=1`);
-    pages.push(p);
-    return p;
-  };
-  const alice = await open('alice', 'Alice');
-  const bob = await open('bob', 'Bob');
+  const alice = await open(room, 'alice', 'Alice');
+  const bob = await open(room, 'bob', 'Bob');
 
-  await poll('both pages to join', async () => {
-    const [a, b] = await Promise.all([snapshot(alice), snapshot(bob)]);
-    return { done: a.state === 'joined' && b.state === 'joined', detail: `alice ${a.state}, bob ${b.state}; alice log: ${alice.log.slice(-3).join(' | ')}` };
-  });
+  await waitForJoined(['alice', alice], ['bob', bob]);
 
   await Promise.all([waitForMediaFrom(alice, 'alice', 'bob'), waitForMediaFrom(bob, 'bob', 'alice')]);
 
@@ -108,4 +131,26 @@ test('two browsers see and hear each other; a leave removes the tile', async () 
   });
   expect((await snapshot(bob)).state).toBe('left');
   expect((await snapshot(alice)).state).toBe('joined');
+});
+
+test('when the worker dies, both browsers are told to reconnect, rejoin and get media again', async () => {
+  const room = `e2e-crash-${Date.now().toString(36)}`;
+  const carol = await open(room, 'carol', 'Carol');
+  const dave = await open(room, 'dave', 'Dave');
+  await waitForJoined(['carol', carol], ['dave', dave]);
+  await Promise.all([waitForMediaFrom(carol, 'carol', 'dave'), waitForMediaFrom(dave, 'dave', 'carol')]);
+
+  const workers = childPids('mediasoup-worker');
+  expect(workers).toHaveLength(1);
+  process.kill(workers[0]!, 'SIGKILL');
+
+  await poll('both pages to get the reconnect event', async () => {
+    const [c, d] = await Promise.all([snapshot(carol), snapshot(dave)]);
+    return { done: c.events.includes('reconnect') && d.events.includes('reconnect'), detail: `carol: ${c.events.join(',')}; dave: ${d.events.join(',')}` };
+  });
+  await waitForJoined(['carol', carol], ['dave', dave]);
+  // Fresh consumers on the replacement worker: their counters start from zero again.
+  await Promise.all([waitForMediaFrom(carol, 'carol', 'dave'), waitForMediaFrom(dave, 'dave', 'carol')]);
+  expect(childPids('mediasoup-worker').filter((pid) => pid !== workers[0])).toHaveLength(1);
+  expect(await carol.page.locator('#grid .tile[data-identity="dave"]').count()).toBe(1);
 });

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { NodeHeartbeat } from '../../actors/cluster/NodeHeartbeat';
 import { RedisNodeRegistry, type NodeInfo } from '../../actors/cluster/NodeRegistry';
-import { RedisRoomDirectory } from '../../actors/cluster/RedisRoomDirectory';
+import { RedisRoomDirectory, RoomLeaseKeeper, roomLeaseMs } from '../../actors/cluster/RedisRoomDirectory';
 import { closeRedis, createRedis } from '../../actors/cluster/redis';
 import type { NodeId, RoomId } from '../../schemas/ids';
 
@@ -185,6 +185,43 @@ describe('RedisRoomDirectory', () => {
     expect(await onA.loadSettings(id)).toBe('{"x":1}');
     await waitFor(async () => ((await onA.loadSettings(id)) === undefined ? undefined : 'settings still there'), 2000);
     expect(await onA.roomsOf(A)).toEqual([]);
+  });
+});
+
+describe('RoomLeaseKeeper', () => {
+  it('keeps the rooms a node owns past their lease and reports the ones taken from it', async () => {
+    const onA = new RedisRoomDirectory(client(), { leaseMs: 300, prefix });
+    const onB = new RedisRoomDirectory(client(), { leaseMs: 300, prefix });
+    const kept = room('keeper-kept');
+    const taken = room('keeper-taken');
+    await onA.claim(kept, A);
+    await onA.claim(taken, A);
+    const owned = new Set<RoomId>([kept, taken]);
+    const lost: RoomId[] = [];
+    const keeper = new RoomLeaseKeeper({
+      directory: onA,
+      nodeId: A,
+      rooms: () => [...owned],
+      onLost: (ids) => ids.forEach((id) => (lost.push(id), owned.delete(id))),
+    });
+    keeper.start();
+    try {
+      expect(await onB.takeOver(taken, A, B)).toBe(B);
+      await sleep(900); // three leases
+      expect(await onB.owner(kept)).toBe(A);
+      // A never renewed it back (B does not renew here, so its lease ran out too).
+      expect(await onB.owner(taken)).toBeUndefined();
+      expect(lost).toEqual([taken]);
+    } finally {
+      await keeper.stop();
+      await keeper.stop();
+    }
+    await waitFor(async () => ((await onB.owner(kept)) === undefined ? undefined : 'lease still held after stop'), 2000);
+  });
+
+  it('derives the lease from the heartbeat timeout', () => {
+    expect(roomLeaseMs({ heartbeatTimeoutSeconds: 3 })).toBe(9000);
+    expect(roomLeaseMs({ heartbeatTimeoutSeconds: 0.5 })).toBe(3000);
   });
 });
 

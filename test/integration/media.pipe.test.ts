@@ -28,11 +28,11 @@ describe('MediaNode pipe between two nodes', () => {
 
     // Concurrent requests for the same pair share one pipe transport.
     const [pipeA, pipeAagain] = await Promise.all([
-      a.createPipeTransport({ roomId, remoteNodeId: 'node-b' }),
-      a.createPipeTransport({ roomId, remoteNodeId: 'node-b' }),
+      a.createPipeTransport({ roomId, remoteNodeId: 'node-b' as NodeId }),
+      a.createPipeTransport({ roomId, remoteNodeId: 'node-b' as NodeId }),
     ]);
     expect(pipeAagain.transportId).toBe(pipeA.transportId);
-    const pipeB = await b.createPipeTransport({ roomId, remoteNodeId: 'node-a' });
+    const pipeB = await b.createPipeTransport({ roomId, remoteNodeId: 'node-a' as NodeId });
     expect(pipeA.srtpParameters).toHaveProperty('keyBase64');
     await a.connectPipeTransport({ transportId: pipeA.transportId, ip: pipeB.ip, port: pipeB.port, srtpParameters: pipeB.srtpParameters });
     await b.connectPipeTransport({ transportId: pipeB.transportId, ip: pipeA.ip, port: pipeA.port, srtpParameters: pipeA.srtpParameters });
@@ -77,7 +77,7 @@ describe('MediaNode pipe between two nodes', () => {
     const pipeClosed = new Promise((resolve) => a.once('pipeConsumerClosed', resolve));
     const consumerClosed = new Promise((resolve) => b.once('consumerClosed', resolve));
     await a.closeProducer({ producerId: producer.producerId });
-    await expect(pipeClosed).resolves.toMatchObject({ consumerId: pipeConsumer.consumerId, remoteNodeId: 'node-b', reason: 'producer_closed' });
+    await expect(pipeClosed).resolves.toMatchObject({ consumerId: pipeConsumer.consumerId, remoteNodeId: 'node-b' as NodeId, reason: 'producer_closed' });
     await b.closeProducer({ producerId: producer.producerId });
     await expect(consumerClosed).resolves.toMatchObject({ consumerId: consumer.consumerId, reason: 'producer_closed' });
   });

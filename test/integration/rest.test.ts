@@ -13,7 +13,7 @@ jest.setTimeout(60_000);
 let server: RunningServer;
 
 beforeAll(async () => {
-  server = await startTestServer({ http: { maxMessageBytes: 4096 } });
+  server = await startTestServer({ http: { maxMessageBytes: 16384 } });
 });
 afterAll(async () => {
   await server?.stop();
@@ -62,7 +62,7 @@ describe('rooms', () => {
     expect(bad.body.error.code).toBe('VALIDATION_FAILED');
     expect(bad.body.error.fields.map((f: { path: string }) => f.path)).toEqual(expect.arrayContaining(['/name', '/max_participants']));
     expect(await api(server, 'POST', '/rooms', { rawBody: '{"name":' })).toMatchObject({ status: 400, body: { error: { code: 'BAD_JSON' } } });
-    expect(await api(server, 'POST', '/rooms', { body: { name: 'x'.repeat(5000) } })).toMatchObject({ status: 413, body: { error: { code: 'MESSAGE_TOO_LARGE' } } });
+    expect(await api(server, 'POST', '/rooms', { body: { name: 'x'.repeat(20000) } })).toMatchObject({ status: 413, body: { error: { code: 'MESSAGE_TOO_LARGE' } } });
     expect((await api(server, 'GET', '/rooms')).body.total).toBe(before);
     expect(JSON.stringify(bad.body)).not.toMatch(/at .*\.ts:\d+/);
   });
