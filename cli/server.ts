@@ -1,8 +1,6 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { ServiceBroker } from 'moleculer';
-import { LocalPlacement } from '../actors/cluster/Placement';
-import { MemoryRoomDirectory } from '../actors/cluster/RoomDirectory';
 import { PipeCascade } from '../actors/cluster/PipeCascade';
 import { createMediaService } from '../actors/media/media.service';
 import { createParticipantService } from '../actors/participant/participant.service';
@@ -12,8 +10,8 @@ import { createRoomService } from '../actors/room/room.service';
 import { loadConfig, type DeepPartial } from '../config/load';
 import { createGatewayService } from '../gateway/gateway.service';
 import { brokerOptions } from '../moleculer.config';
+import { clusterParts } from './cluster';
 import type { Config } from '../schemas/config';
-import type { NodeId } from '../schemas/ids';
 
 export interface StartOptions {
   /** YAML config file (else $CASCADE_CONFIG). */
@@ -48,16 +46,16 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const store = await openStore(config.database);
   const broker = new ServiceBroker(brokerOptions(config));
   const roles = new Set(config.node.roles);
-  const nodeId = config.node.id as NodeId;
+  const cluster = clusterParts(config);
 
   if (roles.has('media')) broker.createService(createMediaService(config));
   broker.createService(
     createRoomService({
       config,
       store,
-      directory: new MemoryRoomDirectory(),
+      directory: cluster.directory,
       catalog: new StoreRoomCatalog(store, config),
-      placement: new LocalPlacement(nodeId, config.node.region),
+      placement: cluster.placement,
       cascade: new PipeCascade((nodeId, method, request) => broker.call(`media.${method}`, request, { nodeID: nodeId })),
     }),
   );
@@ -67,6 +65,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   try {
     await broker.start();
   } catch (err) {
+    await cluster.close();
     await store.close();
     throw err;
   }
@@ -75,8 +74,11 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   if (roles.has('gateway')) {
     ({ url, port } = await broker.call<{ url: string; port: number }, Record<string, never>>('gateway.address', {}, { nodeID: broker.nodeID }));
   }
+  await cluster.start(broker, url);
   const stop = async () => {
+    await cluster.stop();
     await broker.stop();
+    await cluster.close();
     await store.close();
   };
   return { broker, store, config, url, port, stop };

@@ -92,6 +92,11 @@ export class GatewayServer {
     return this.#signaling.registry.deliver(signal);
   }
 
+  /** A node died: participants whose media lived there must rejoin elsewhere. */
+  nodeLost(nodeId: string): number {
+    return this.#signaling.registry.nodeLost(nodeId);
+  }
+
   /** Closes every socket, then the server. Safe to call twice. */
   close(): Promise<void> {
     this.#closing ??= (async () => {

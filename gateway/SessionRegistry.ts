@@ -43,6 +43,21 @@ export class SessionRegistry {
     return targets.length;
   }
 
+  /**
+   * A node died: sessions whose media lived there are told to reconnect (the browser client
+   * rejoins, and is placed on a live node). Returns how many were told.
+   */
+  nodeLost(nodeId: string): number {
+    let told = 0;
+    for (const session of this.all()) {
+      const participantId = session.participantId;
+      if (session.participantNodeId !== nodeId || !participantId) continue;
+      session.deliver({ roomId: session.roomId, to: [participantId], event: 'reconnect', data: { reason: 'node_failed' }, disconnect: true });
+      told++;
+    }
+    return told;
+  }
+
   inRoom(roomId: RoomId): SignalingSession[] {
     return [...(this.#byRoom.get(roomId) ?? [])];
   }

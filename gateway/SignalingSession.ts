@@ -75,6 +75,11 @@ export class SignalingSession {
     return this.#claims.identity;
   }
 
+  /** The node hosting this session's participant actor (its media node), once joined. */
+  get participantNodeId(): NodeId | undefined {
+    return this.#participantNodeId;
+  }
+
   get participantId(): ParticipantId | undefined {
     return this.#participantId;
   }

@@ -39,6 +39,10 @@ export function createGatewayService(options: GatewayServiceOptions): ServiceSch
     },
 
     events: {
+      '$node.disconnected'(ctx: Context<{ node: { id: string } }>) {
+        const told = server?.nodeLost(ctx.params.node.id) ?? 0;
+        if (told > 0) this.logger.warn(`node ${ctx.params.node.id} died: ${told} participant(s) told to reconnect`);
+      },
       [GatewaySignalEvent]: {
         handler(ctx: Context<unknown>) {
           if (!server) return;

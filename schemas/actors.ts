@@ -39,7 +39,21 @@ export const ParticipantActions = {
   resumeConsumer: 'participant.resumeConsumer',
   setPreferredLayers: 'participant.setPreferredLayers',
   leave: 'participant.leave',
+  listByRoom: 'participant.listByRoom',
 } as const;
+
+/** What a participant actor reports so a new room owner can rebuild the room after a failover. */
+export const ParticipantSnapshotSchema = Type.Object({
+  participantId: ParticipantIdSchema,
+  identity: IdentitySchema,
+  name: Type.String(),
+  role: RoleSchema,
+  mediaNodeId: NodeIdSchema,
+  gatewayNodeId: NodeIdSchema,
+  joinedAt: Type.String(),
+  tracks: Type.Array(TrackInfoSchema),
+});
+export type ParticipantSnapshot = Static<typeof ParticipantSnapshotSchema>;
 
 /** Who asked: a participant (by identity) or the REST API. */
 export const ActorSchema = Type.Union([
@@ -117,10 +131,15 @@ export const ParticipantMessages = {
     participantId: ParticipantIdSchema,
     roomId: RoomIdSchema,
     identity: IdentitySchema,
+    name: Type.String({ maxLength: 128 }),
     role: RoleSchema,
     mediaNodeId: NodeIdSchema,
+    /** Its signaling connection's node: if that node dies, nobody will send this participant's leave. */
+    gatewayNodeId: NodeIdSchema,
+    joinedAt: Type.String(),
     rtpCapabilities: Opaque,
   }),
+  listByRoom: Type.Object({ roomId: RoomIdSchema }),
   createTransport: withParticipant(ClientRequests.createTransport.request),
   connectTransport: withParticipant(ClientRequests.connectTransport.request),
   restartIce: withParticipant(ClientRequests.restartIce.request),

@@ -1,4 +1,4 @@
-import type { ParticipantMessage } from '../../schemas/actors';
+import type { ParticipantMessage, ParticipantSnapshot } from '../../schemas/actors';
 import { CascadeError } from '../../schemas/errors';
 import type { ConsumerId, Identity, NodeId, ParticipantId, ProducerId, RoomId, TransportId } from '../../schemas/ids';
 import type { ConsumerParams, Direction, MediaKind, TrackSource, TransportParams } from '../../schemas/media';
@@ -24,6 +24,9 @@ export class Participant {
   readonly identity: Identity;
   readonly role: Role;
   readonly mediaNodeId: NodeId;
+  readonly gatewayNodeId: NodeId;
+  readonly #name: string;
+  readonly #joinedAt: string;
   readonly #rtpCapabilities: Record<string, unknown>;
   readonly #ports: ParticipantPorts;
   readonly #transports = new Map<TransportId, Direction>();
@@ -37,6 +40,9 @@ export class Participant {
     this.identity = message.identity;
     this.role = message.role;
     this.mediaNodeId = message.mediaNodeId;
+    this.gatewayNodeId = message.gatewayNodeId;
+    this.#name = message.name;
+    this.#joinedAt = message.joinedAt;
     this.#rtpCapabilities = message.rtpCapabilities;
     this.#ports = ports;
   }
@@ -47,6 +53,26 @@ export class Participant {
 
   get counts(): { transports: number; producers: number; consumers: number } {
     return { transports: this.#transports.size, producers: this.#producers.size, consumers: this.#consumers.size };
+  }
+
+  snapshot(): ParticipantSnapshot {
+    return {
+      participantId: this.id,
+      identity: this.identity,
+      name: this.#name,
+      role: this.role,
+      mediaNodeId: this.mediaNodeId,
+      gatewayNodeId: this.gatewayNodeId,
+      joinedAt: this.#joinedAt,
+      tracks: [...this.#producers].map(([producerId, p]) => ({
+        producerId,
+        participantId: this.id,
+        identity: this.identity,
+        kind: p.kind,
+        source: p.source,
+        muted: p.muted,
+      })),
+    };
   }
 
   async createTransport(direction: Direction, sctp?: boolean): Promise<TransportParams> {

@@ -66,6 +66,9 @@ export function createParticipantService(): ServiceSchema {
           return {};
         }),
       ),
+      listByRoom: action('listByRoom', async (ctx) =>
+        [...participants.values()].filter((p) => p.roomId === ctx.params.roomId && !p.closed).map((p) => p.snapshot()),
+      ),
       leave: action('leave', async (ctx) => {
         // Leaving an unknown participant is not an error: it already left.
         if (!participants.has(ctx.params.participantId)) return {};
@@ -76,6 +79,17 @@ export function createParticipantService(): ServiceSchema {
     },
 
     events: {
+      /** Their signaling node died: nobody will ever send these participants' leave. */
+      '$node.disconnected'(ctx: Context<{ node: { id: string } }>) {
+        const dead = ctx.params.node.id;
+        for (const p of [...participants.values()]) {
+          if (p.gatewayNodeId !== dead) continue;
+          void participants
+            .run(p.id, (q) => q.leave('disconnected'), () => new Error('gone'))
+            .then(() => participants.delete(p.id))
+            .catch(() => undefined);
+        }
+      },
       'media.consumerClosed'(ctx: Context<MediaEvents['consumerClosed']>) {
         const id = ctx.params.participantId as ParticipantId;
         if (!participants.has(id)) return;

@@ -1,4 +1,4 @@
-import type { Actor, JoinResult, LocatedTrack, RoomInfo, RoomMessage } from '../../schemas/actors';
+import type { Actor, JoinResult, LocatedTrack, ParticipantSnapshot, RoomInfo, RoomMessage } from '../../schemas/actors';
 import { CascadeError } from '../../schemas/errors';
 import type { NodeId, ParticipantId, ProducerId, RoomId } from '../../schemas/ids';
 import { can, isAnnounced, isPrivileged, type Permission } from '../../schemas/roles';
@@ -141,6 +141,32 @@ export class Room {
     this.#ports.closed(this.id, reason);
   }
 
+  /**
+   * Rebuilds membership from the participant actors that survived the previous owner (failover).
+   * Nobody is announced: the clients already know each other.
+   */
+  restore(snapshots: ParticipantSnapshot[]): void {
+    for (const s of snapshots) {
+      if (this.#members.has(s.participantId)) continue;
+      const member = new Member(s.participantId, s.identity, s.name, s.role, s.mediaNodeId, s.gatewayNodeId, new Date(s.joinedAt));
+      for (const track of s.tracks) member.tracks.set(track.producerId, { ...track, nodeId: s.mediaNodeId });
+      this.#members.set(member.id, member);
+      this.#mediaNodes.add(s.mediaNodeId);
+    }
+    if (this.#members.size > 0) {
+      this.#emptyTimer?.cancel();
+      this.#emptyTimer = undefined;
+    }
+  }
+
+  /** Tells the clients that participants who lived on a lost node are gone (after a failover). */
+  forget(participants: { participantId: ParticipantId; identity: string }[], reason: LeaveReason): void {
+    for (const p of participants) {
+      if (this.#members.has(p.participantId)) continue;
+      this.#ports.signal({ except: [p.participantId], event: 'participant_left', data: { participantId: p.participantId, identity: p.identity, reason } });
+    }
+  }
+
   // ---- lobby --------------------------------------------------------------------------------
 
   async lobbyAdmit(actor: Actor, identity: string): Promise<void> {
@@ -265,15 +291,19 @@ export class Room {
     }
     if (this.#members.size >= this.#settings.maxParticipants) throw new CascadeError('ROOM_FULL');
     const placement = await this.#ports.place({ identity: request.identity, ...(request.region ? { region: request.region } : {}) });
+    const joinedAt = this.#ports.now();
     await this.#ports.createParticipant({
       participantId,
       roomId: this.id,
       identity: request.identity,
+      name: request.name,
       role: request.role,
       mediaNodeId: placement.nodeId,
+      gatewayNodeId: request.gatewayNodeId,
+      joinedAt: joinedAt.toISOString(),
       rtpCapabilities: request.rtpCapabilities,
     });
-    const member = new Member(participantId, request.identity, request.name, request.role, placement.nodeId, request.gatewayNodeId, this.#ports.now());
+    const member = new Member(participantId, request.identity, request.name, request.role, placement.nodeId, request.gatewayNodeId, joinedAt);
     this.#members.set(participantId, member);
     this.#mediaNodes.add(placement.nodeId);
     this.#emptyTimer?.cancel();

@@ -19,6 +19,8 @@ export interface RoomCatalog {
   sessionOpened(roomId: RoomId, info: { participantId: ParticipantId; identity: string; name: string; role: Role; nodeId: NodeId; joinedAt: Date }): Promise<void>;
   sessionClosed(roomId: RoomId, info: { participantId: ParticipantId; reason: LeaveReason; leftAt: Date; sources: string[] }): Promise<void>;
   chatSaved(roomId: RoomId, message: ChatMessage): Promise<void>;
+  /** Open sessions of a room on a node that died: closed now (node_failed) and returned. */
+  lostSessions(roomId: RoomId, nodeId: NodeId): Promise<{ participantId: ParticipantId; identity: string }[]>;
 }
 
 export class MemoryRoomCatalog implements RoomCatalog {
@@ -30,4 +32,7 @@ export class MemoryRoomCatalog implements RoomCatalog {
   async sessionOpened(): Promise<void> {}
   async sessionClosed(): Promise<void> {}
   async chatSaved(): Promise<void> {}
+  async lostSessions(): Promise<[]> {
+    return [];
+  }
 }

@@ -1,5 +1,5 @@
 import type { ServiceBroker } from 'moleculer';
-import { GatewaySignalEvent, ParticipantActions, type GatewaySignal } from '../../schemas/actors';
+import { GatewaySignalEvent, ParticipantActions, type GatewaySignal, type ParticipantSnapshot } from '../../schemas/actors';
 import type { Config } from '../../schemas/config';
 import { CascadeError } from '../../schemas/errors';
 import type { NodeId, ParticipantId, ProducerId, RoomId } from '../../schemas/ids';
@@ -62,6 +62,34 @@ export class RoomHost {
     }
     const value = await this.#rooms.run(roomId, task, () => new CascadeError('ROOM_NOT_FOUND'));
     return { value };
+  }
+
+  /**
+   * Hosts a room whose previous owner died (this node won the takeover): settings from the
+   * catalog, members from the participant actors that survived on live nodes, and a
+   * participant_left for everyone whose media was on the dead node.
+   */
+  async adopt(roomId: RoomId, deadNodeId: NodeId, liveNodeIds: NodeId[]): Promise<void> {
+    const room = await this.#ensure(roomId);
+    const snapshots = await Promise.all(
+      liveNodeIds.map((nodeID) =>
+        this.#deps.broker.call<ParticipantSnapshot[], { roomId: RoomId }>(ParticipantActions.listByRoom, { roomId }, { nodeID }).catch(() => []),
+      ),
+    );
+    const lost = await this.#deps.catalog.lostSessions(roomId, deadNodeId);
+    await this.#rooms.run(
+      roomId,
+      () => {
+        room.restore(snapshots.flat());
+        room.forget(lost, 'node_failed');
+      },
+      () => new CascadeError('ROOM_NOT_FOUND'),
+    );
+  }
+
+  /** Stops hosting a room another node now owns (our lease was lost), without telling anyone. */
+  drop(roomId: RoomId): void {
+    this.#rooms.delete(roomId);
   }
 
   /** Closes every room (node shutdown). */

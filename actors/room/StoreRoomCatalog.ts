@@ -69,6 +69,13 @@ export class StoreRoomCatalog implements RoomCatalog {
     await this.#store.sessions.close(info.participantId, info.leftAt, info.reason);
   }
 
+  async lostSessions(roomId: RoomId, nodeId: NodeId): Promise<{ participantId: ParticipantId; identity: string }[]> {
+    const open = (await this.#store.sessions.listByRoom(roomId, { activeOnly: true })).filter((s) => s.nodeId === nodeId);
+    const now = new Date();
+    for (const session of open) await this.#store.sessions.close(session.id, now, 'node_failed');
+    return open.map((s) => ({ participantId: s.participantId, identity: s.identity }));
+  }
+
   async chatSaved(roomId: RoomId, message: ChatMessage): Promise<void> {
     await this.#store.chat.append({
       id: message.id,

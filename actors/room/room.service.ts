@@ -2,6 +2,13 @@ import type { Context, ServiceSchema } from 'moleculer';
 import { RoomActions, RoomAdminMessages, RoomMessages, type RoomAdminMessage, type RoomMessage } from '../../schemas/actors';
 import type { Store } from '../../store';
 import { RoomAdmin } from './RoomAdmin';
+import { Failover } from '../cluster/Failover';
+import { RoomLeaseKeeper, type LeasedRoomDirectory } from '../cluster/RedisRoomDirectory';
+import type { RoomDirectory } from '../cluster/RoomDirectory';
+
+function isLeased(directory: RoomDirectory): directory is LeasedRoomDirectory {
+  return 'takeOver' in directory && 'roomsOf' in directory;
+}
 import type { MediaEvents } from '../../schemas/media';
 import type { NodeId, ProducerId, RoomId } from '../../schemas/ids';
 import { RoomHost, type RoomHostDeps } from './RoomHost';
@@ -14,6 +21,8 @@ import type { Room } from './Room';
 export function createRoomService(deps: Omit<RoomHostDeps, 'broker'> & { store: Store }): ServiceSchema {
   let host: RoomHost;
   let roomAdmin: RoomAdmin;
+  let failover: Failover;
+  let leases: RoomLeaseKeeper | undefined;
 
   /** Run on the owner; forward the same action there when another node owns the room. */
   async function onRoom<T>(ctx: Context<{ roomId: RoomId }>, task: (room: Room) => Promise<T> | T, create = false): Promise<T> {
@@ -70,6 +79,9 @@ export function createRoomService(deps: Omit<RoomHostDeps, 'broker'> & { store: 
     },
 
     events: {
+      '$node.disconnected'(ctx: Context<{ node: { id: string } }>) {
+        void failover.nodeLost(ctx.params.node.id as NodeId).catch((err: Error) => this.logger.error('failover failed:', err.message));
+      },
       'media.activeSpeaker'(ctx: Context<MediaEvents['activeSpeaker']>) {
         const room = host.local(ctx.params.roomId as RoomId);
         if (room) void host.run(room.id, (r) => r.activeSpeaker(ctx.params.producerId as ProducerId)).catch(() => undefined);
@@ -93,9 +105,30 @@ export function createRoomService(deps: Omit<RoomHostDeps, 'broker'> & { store: 
     created() {
       host = new RoomHost({ ...deps, broker: this.broker });
       roomAdmin = new RoomAdmin(deps.store, deps.config, host, this.broker);
+      const leased = isLeased(deps.directory) ? deps.directory : undefined;
+      failover = new Failover(this.broker, host, leased, deps.cascade);
+      if (leased) {
+        leases = new RoomLeaseKeeper({
+          directory: leased,
+          nodeId: this.broker.nodeID as NodeId,
+          rooms: () => host.rooms.map((room) => room.id),
+          onLost: (lost) => {
+            for (const roomId of lost) {
+              this.logger.warn(`lost the lease of room ${roomId}: another node owns it now`);
+              host.drop(roomId);
+            }
+          },
+          onError: (err) => this.logger.warn('room lease renewal failed:', (err as Error).message),
+        });
+      }
+    },
+
+    started() {
+      leases?.start();
     },
 
     stopped() {
+      leases?.stop();
       host.shutdownAll('node_shutdown');
     },
   };

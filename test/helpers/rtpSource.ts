@@ -165,6 +165,11 @@ export class RtpSourceMediaPort implements EgressMediaPort {
     await consumer?.source?.stop();
   }
 
+  /** Stops every source but keeps the consumers: media stops flowing, as with paused producers. */
+  async silence(): Promise<void> {
+    await Promise.all([...this.#consumers.values()].map((c) => c.source?.stop()));
+  }
+
   /** Consumers still open (tests assert egress closed them all). */
   get openConsumers(): number {
     return this.#consumers.size;

@@ -1,5 +1,5 @@
 import type { MediaNode } from '../../media';
-import type { ParticipantId, RoomId } from '../../schemas/ids';
+import type { NodeId, ParticipantId, RoomId } from '../../schemas/ids';
 import { rtpSink, startFfmpeg, startNode, vp8Args, vp8RtpParameters, waitFor, type Ffmpeg, type RtpSink } from './media.helpers';
 
 /** Two nodes in one process stand for two machines: a producer on A is consumed on B. */

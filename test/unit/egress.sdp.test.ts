@@ -9,7 +9,7 @@ const opus = {
 };
 const vp8 = {
   codecs: [
-    { mimeType: 'video/VP8', payloadType: 101, clockRate: 90000, parameters: {} },
+    { mimeType: 'video/VP8', payloadType: 101, clockRate: 90000, parameters: { 'x-google-start-bitrate': 1000 } },
     { mimeType: 'video/rtx', payloadType: 102, clockRate: 90000, parameters: { apt: 101 } },
   ],
   encodings: [{ ssrc: 2222, rtx: { ssrc: 3333 } }],

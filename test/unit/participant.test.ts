@@ -44,7 +44,7 @@ function make(role: Role = 'guest') {
     signal: (s) => void signals.push(s),
   };
   const participant = new Participant(
-    { participantId: 'pa_1' as ParticipantId, roomId: 'r' as RoomId, identity: 'me', role, mediaNodeId: 'n1' as NodeId, rtpCapabilities: {} },
+    { participantId: 'pa_1' as ParticipantId, roomId: 'r' as RoomId, identity: 'me', name: 'Me', role, mediaNodeId: 'n1' as NodeId, gatewayNodeId: 'g' as NodeId, joinedAt: new Date().toISOString(), rtpCapabilities: {} },
     ports,
   );
   return { participant, calls, signals, roomCalls };

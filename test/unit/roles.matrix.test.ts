@@ -48,7 +48,7 @@ function participantPorts(): ParticipantPorts {
 
 function participant(role: Role): Participant {
   return new Participant(
-    { participantId: 'pa_x' as ParticipantId, roomId: 'r' as RoomId, identity: 'x', role, mediaNodeId: 'n' as NodeId, rtpCapabilities: {} },
+    { participantId: 'pa_x' as ParticipantId, roomId: 'r' as RoomId, identity: 'x', name: 'X', role, mediaNodeId: 'n' as NodeId, gatewayNodeId: 'g' as NodeId, joinedAt: new Date().toISOString(), rtpCapabilities: {} },
     participantPorts(),
   );
 }
