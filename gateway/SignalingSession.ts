@@ -6,7 +6,7 @@ import { JoinedDataSchema, type LeaveReason, type RequestData, type ResponseData
 import { validator } from '../schemas/validate';
 import { joinedHandlers, type JoinedContext, type JoinedMethod } from './handlers';
 import { parseRequest, type ParsedRequest } from './ws/parse';
-import { byteLength, errorEventFrame, errorFrame, okFrame, relayedEventFrame, type RequestId } from './ws/frames';
+import { byteLength, errorEventFrame, errorFrame, okFrame, relayedEventFrame } from './ws/frames';
 import { CloseCodes, type ActorClient, type GatewayLogger, type SessionSocket } from './types';
 
 /**

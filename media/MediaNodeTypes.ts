@@ -1,5 +1,5 @@
 import type { CodecName } from '../schemas/config';
-import type { ConsumerId, NodeId, ParticipantId, ProducerId, RoomId, TransportId } from '../schemas/ids';
+import type { ConsumerId, ParticipantId, ProducerId, TransportId } from '../schemas/ids';
 import type { MediaCloseReason, MediaEvents, MediaKind, MediaRequest, Opaque, TrackSource } from '../schemas/media';
 
 /**

@@ -43,13 +43,11 @@ describe('config', () => {
 });
 
 describe('config/cascade.example.yaml', () => {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { renderExampleConfig } = require('../../config/example') as typeof import('../../config/example');
   const file = path.join(__dirname, '..', '..', 'config', 'cascade.example.yaml');
 
   it('is what the schema renders (regenerate: node dist/cli/cascade.js config:example > config/cascade.example.yaml)', () => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    expect(require('node:fs').readFileSync(file, 'utf8')).toBe(renderExampleConfig());
+      expect(require('node:fs').readFileSync(file, 'utf8')).toBe(renderExampleConfig());
   });
 
   it('loads as a config file', () => {
