@@ -167,8 +167,14 @@ export class RoomHost {
         cascade.roomClosed(roomId);
         await Promise.allSettled(nodeIds.map((nodeID) => broker.call('media.closeRoom', { roomId }, { nodeID })));
       },
-      sessionOpened: (info) => persist('session save', () => catalog.sessionOpened(roomId, info)),
-      sessionClosed: (info) => persist('session close', () => catalog.sessionClosed(roomId, info)),
+      sessionOpened: (info) => {
+        logger.info(`room ${roomId}: ${info.identity} joined as ${info.role} on ${info.nodeId} (${info.participantId})`);
+        persist('session save', () => catalog.sessionOpened(roomId, info));
+      },
+      sessionClosed: (info) => {
+        logger.info(`room ${roomId}: ${info.participantId} left (${info.reason})`);
+        persist('session close', () => catalog.sessionClosed(roomId, info));
+      },
       chatSaved: (message) => persist('chat save', () => catalog.chatSaved(roomId, message)),
       closed: (id: RoomId, reason: string) => {
         this.#rooms.delete(id);
