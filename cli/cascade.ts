@@ -7,10 +7,22 @@ import { ConfigError, loadConfig } from '../config/load';
 import { mintToken } from '../gateway/auth/tokens';
 import { ROLES, type Role } from '../schemas/roles';
 import { migrate } from '../store';
+import { restCall } from './restClient';
 import { projectRoot, startServer } from './server';
 
 /** The `cascade` command: server, setup, token (and more as the REST API lands). */
 const program = new Command('cascade').description('Cascade: real-time video rooms that span SFU nodes').showHelpAfterError();
+
+const role = (value: string): Role => {
+  if (!(ROLES as readonly string[]).includes(value)) throw new InvalidArgumentError(`one of ${ROLES.join(', ')}`);
+  return value as Role;
+};
+const positiveInt = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('a positive whole number of seconds');
+  return n;
+};
+
 
 program
   .command('server')
@@ -45,6 +57,38 @@ program
     process.stdout.write(renderExampleConfig());
   });
 
+const withServer = (command: Command) =>
+  command.option('-c, --config <file>', 'YAML config file (for auth.secret and http.port)').option('--url <url>', 'server base URL');
+
+withServer(program.command('rooms').description('List rooms (through the REST API)'))
+  .option('--status <status>', 'active or closed')
+  .option('--limit <n>', 'page size', positiveInt, 50)
+  .action(async (opts: { config?: string; url?: string; status?: string; limit: number }) => {
+    const config = loadConfig(opts.config ? { file: opts.config } : {});
+    const query = new URLSearchParams({ limit: String(opts.limit), ...(opts.status ? { status: opts.status } : {}) });
+    const { rooms, total } = await restCall<{ rooms: { id: string; name: string; status: string; participant_count: number; created_at: string }[]; total: number }>(
+      config,
+      opts.url,
+      'GET',
+      `/rooms?${query}`,
+    );
+    for (const r of rooms) process.stdout.write(`${r.id}\t${r.status}\t${r.participant_count}\t${r.created_at}\t${r.name}\n`);
+    process.stdout.write(`${rooms.length} of ${total} rooms\n`);
+  });
+
+withServer(program.command('rooms:close').description('Close a room: everyone in it is disconnected').argument('<id>', 'room id')).action(
+  async (id: string, opts: { config?: string; url?: string }) => {
+    const config = loadConfig(opts.config ? { file: opts.config } : {});
+    await restCall(config, opts.url, 'DELETE', `/rooms/${encodeURIComponent(id)}`);
+    process.stdout.write(`closed ${id}\n`);
+  },
+);
+
+withServer(program.command('stats').description('Cluster statistics (through the REST API)')).action(async (opts: { config?: string; url?: string }) => {
+  const config = loadConfig(opts.config ? { file: opts.config } : {});
+  process.stdout.write(`${JSON.stringify(await restCall(config, opts.url, 'GET', '/stats'), null, 2)}\n`);
+});
+
 program
   .command('migrate')
   .description('Apply pending database migrations (SQLite file or PostgreSQL from the config)')
@@ -62,16 +106,6 @@ program
     const result = spawnSync('bash', [path.join(projectRoot(), 'scripts', 'setup.sh')], { stdio: 'inherit' });
     process.exit(result.status ?? 1);
   });
-
-const role = (value: string): Role => {
-  if (!(ROLES as readonly string[]).includes(value)) throw new InvalidArgumentError(`one of ${ROLES.join(', ')}`);
-  return value as Role;
-};
-const positiveInt = (value: string): number => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('a positive whole number of seconds');
-  return n;
-};
 
 program
   .command('token')
