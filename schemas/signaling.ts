@@ -73,6 +73,7 @@ export const LeaveReasonSchema = Type.Union([
   Type.Literal('node_failed'),
   Type.Literal('worker_died'),
   Type.Literal('lobby_rejected'),
+  Type.Literal('server_shutdown'),
 ]);
 export type LeaveReason = Static<typeof LeaveReasonSchema>;
 

@@ -1,4 +1,6 @@
+import { Type } from '@sinclair/typebox';
 import type { Context, ServiceSchema } from 'moleculer';
+import { RoomIdSchema } from '../../schemas/ids';
 import type { Config } from '../../schemas/config';
 import { MediaRequests, type MediaEvents } from '../../schemas/media';
 import { MediaNode } from '../../media';
@@ -30,6 +32,11 @@ export function createMediaService(config: Config): ServiceSchema {
     };
   }
   actions.stats = { handler: async () => required().stats() };
+  // Byte counters per producer, consumer and pipe (cascade tests, benchmarks, monitoring).
+  actions.roomStats = {
+    params: Type.Object({ roomId: Type.Optional(RoomIdSchema) }),
+    handler: async (ctx: Context<{ roomId?: string }>) => required().roomStats(ctx.params),
+  };
 
   return {
     name: 'media',

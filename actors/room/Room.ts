@@ -167,6 +167,23 @@ export class Room {
     }
   }
 
+  /**
+   * This node is stopping: clients are told to reconnect and their sessions end, but the room
+   * itself is not closed (it lives on in the store, and comes back on the next join).
+   */
+  suspend(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#emptyTimer?.cancel();
+    this.#ports.signal({ event: 'reconnect', data: { reason: 'server_shutdown' }, disconnect: true });
+    for (const member of this.#members.values()) {
+      this.#ports.sessionClosed({ participantId: member.id, reason: 'server_shutdown', leftAt: this.#ports.now(), sources: sourcesOf(member) });
+    }
+    this.#members.clear();
+    this.#lobby.takeAll();
+    this.#ports.suspended(this.id);
+  }
+
   // ---- lobby --------------------------------------------------------------------------------
 
   async lobbyAdmit(actor: Actor, identity: string): Promise<void> {

@@ -92,9 +92,9 @@ export class RoomHost {
     this.#rooms.delete(roomId);
   }
 
-  /** Closes every room (node shutdown). */
-  shutdownAll(reason: string): void {
-    for (const room of this.#rooms.values()) room.shutdown(reason);
+  /** Node shutdown: every room is suspended (clients reconnect later; nothing is closed). */
+  suspendAll(): void {
+    for (const room of this.#rooms.values()) room.suspend();
   }
 
   async #ensure(roomId: RoomId): Promise<Room> {
@@ -180,6 +180,10 @@ export class RoomHost {
         this.#rooms.delete(id);
         logger.info(`room ${id} closed (${reason})`);
         persist('room close', () => catalog.closed(id, reason));
+        void this.#deps.directory.release(id, this.nodeId).catch(logFailure('release'));
+      },
+      suspended: (id: RoomId) => {
+        this.#rooms.delete(id);
         void this.#deps.directory.release(id, this.nodeId).catch(logFailure('release'));
       },
       now: () => new Date(),

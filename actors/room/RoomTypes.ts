@@ -47,6 +47,8 @@ export interface RoomPorts {
   chatSaved(message: ChatMessage): void;
   /** The empty-room timer fired or the room was closed: the host forgets it. */
   closed(roomId: RoomId, reason: string): void;
+  /** The node is stopping: the host forgets the room without closing it. */
+  suspended(roomId: RoomId): void;
   now(): Date;
   setTimer(fn: () => void, ms: number): { cancel(): void };
 }

@@ -129,7 +129,7 @@ export function createRoomService(deps: Omit<RoomHostDeps, 'broker'> & { store: 
 
     stopped() {
       leases?.stop();
-      host.shutdownAll('node_shutdown');
+      host.suspendAll();
     },
   };
 }

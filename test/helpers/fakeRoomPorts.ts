@@ -51,6 +51,9 @@ export class RecordingRoomPorts implements RoomPorts {
   closed(_roomId: string, reason: string): void {
     this.closedReason = reason;
   }
+  suspended(): void {
+    this.closedReason = 'suspended';
+  }
   now(): Date {
     return this.clock;
   }

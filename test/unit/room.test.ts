@@ -198,3 +198,16 @@ describe('Room', () => {
     expect(ports.closedMedia).toEqual([['node-a']]);
   });
 });
+
+describe('Room on node shutdown', () => {
+  it('tells clients to reconnect and ends sessions without closing the room', async () => {
+    const ports = new RecordingRoomPorts();
+    const room = new Room('r1' as RoomId, roomSettings(), 'owner' as NodeId, ports);
+    const a = await joined(room, 'a');
+    room.suspend();
+    expect(ports.events('reconnect')[0]).toMatchObject({ data: { reason: 'server_shutdown' }, disconnect: true });
+    expect(ports.events('room_closed')).toHaveLength(0);
+    expect(ports.sessions.closed).toEqual([{ participantId: a, reason: 'server_shutdown' }]);
+    expect(ports.closedReason).toBe('suspended');
+  });
+});
