@@ -26,8 +26,11 @@ fi
 WORKER_BIN="${CASCADE_CACHE_DIR:-$HOME/.cache/cascade}/mediasoup-worker/3.12.16/mediasoup-worker"
 lock_hash="$(sha256sum package-lock.json | cut -d' ' -f1)"
 if [[ ! -f node_modules/.cascade-lock-hash || "$(cat node_modules/.cascade-lock-hash)" != "$lock_hash" ]]; then
-  log "installing npm dependencies (npm ci)"
-  MEDIASOUP_WORKER_BIN="$WORKER_BIN" npm_config_nodedir=/usr npm ci --no-fund --no-audit
+  log "installing npm dependencies"
+  # npm 11 leaves other platforms' optional packages (jest's unrs-resolver bindings) out of the
+  # lock file and then refuses `npm ci` as "out of sync"; `npm install` honours the same lock.
+  MEDIASOUP_WORKER_BIN="$WORKER_BIN" npm_config_nodedir=/usr npm ci --no-fund --no-audit 2>/dev/null ||
+    MEDIASOUP_WORKER_BIN="$WORKER_BIN" npm_config_nodedir=/usr npm install --no-fund --no-audit
   echo "$lock_hash" > node_modules/.cascade-lock-hash
 fi
 
