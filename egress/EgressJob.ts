@@ -6,10 +6,12 @@ import { CascadeError } from '../schemas/errors';
 import type { ProducerId } from '../schemas/ids';
 import { compositeCommand, trackCommand } from './commands';
 import {
+  EGRESS_JOB_DEFAULTS,
   EGRESS_TRANSITIONS,
   type EgressEndReason,
   type EgressFile,
   type EgressInfo,
+  type EgressJobDefaults,
   type EgressJobEvents,
   type EgressJobOptions,
   type EgressProgress,
@@ -35,6 +37,7 @@ interface Group {
   doneSeconds: number;
   doneBytes: number;
   stats?: FfmpegStats;
+  portRetries?: number;
 }
 
 /**
@@ -52,7 +55,7 @@ interface Group {
  * reconnectDelayMs * 2^n; maxReconnects failures in a row fail the job with sink_unreachable.
  */
 export class EgressJob extends TypedEmitter<EgressJobEvents> {
-  readonly #o: Required<Omit<EgressJobOptions, 'rtmpUrl' | 'directory' | 'portRange'>> & EgressJobOptions;
+  readonly #o: EgressJobDefaults & EgressJobOptions;
   readonly #tracks = new Map<ProducerId, EgressTrack>();
   readonly #groups = new Map<string, Group>();
   readonly #files: EgressFile[] = [];
@@ -61,7 +64,9 @@ export class EgressJob extends TypedEmitter<EgressJobEvents> {
   #queue: Promise<void> = Promise.resolve();
   #ending: Promise<Ended> | undefined;
   #timers = new Set<NodeJS.Timeout>();
+  #started = false;
   #applyPending = false;
+  #lastError: string | undefined;
   #reconnects = 0;
   #failuresInRow = 0;
   #restarts = 0;
@@ -77,21 +82,7 @@ export class EgressJob extends TypedEmitter<EgressJobEvents> {
     if (options.kind === 'rtmp' && !/^rtmps?:\/\//i.test(options.rtmpUrl ?? ''))
       throw new CascadeError('VALIDATION_FAILED', 'an RTMP job needs an rtmp:// or rtmps:// URL');
     if (options.kind === 'recording' && !options.directory) throw new CascadeError('VALIDATION_FAILED', 'a recording needs a directory');
-    this.#o = {
-      composite: true,
-      format: 'webm',
-      ffmpegPath: 'ffmpeg',
-      listenIp: '127.0.0.1',
-      startTimeoutSeconds: 20,
-      onFfmpegExit: 'fail',
-      maxRestarts: 3,
-      maxReconnects: 5,
-      reconnectDelayMs: 500,
-      maxReconnectDelayMs: 8000,
-      canvas: { width: 1280, height: 720, fps: 30 },
-      stopTimeoutMs: 5000,
-      ...options,
-    };
+    this.#o = { ...EGRESS_JOB_DEFAULTS, ...options };
     this.#log = log ?? (() => undefined);
   }
 
@@ -144,11 +135,14 @@ export class EgressJob extends TypedEmitter<EgressJobEvents> {
 
   /** Arms the start timeout and starts on the tracks known so far (if any). */
   async start(): Promise<void> {
+    if (this.#started) return;
+    this.#started = true;
     await mkdir(this.#jobDir, { recursive: true });
     this.#timer(this.#o.startTimeoutSeconds * 1000, () => {
       if (this.#state !== 'starting') return;
       const why = this.#tracks.size === 0 ? 'no track was published' : `no media arrived from ${this.#tracks.size} track(s)`;
-      void this.#end('failed', 'start_timeout', `${why} within ${this.#o.startTimeoutSeconds} s`);
+      const last = this.#lastError ? ` (last error: ${this.#lastError})` : '';
+      void this.#end('failed', 'start_timeout', `${why} within ${this.#o.startTimeoutSeconds} s${last}`);
     });
     if (this.#tracks.size > 0) this.#scheduleApply(0);
   }
@@ -204,7 +198,7 @@ export class EgressJob extends TypedEmitter<EgressJobEvents> {
   }
 
   #scheduleApply(delayMs = 300): void {
-    if (this.#applyPending || this.#ending) return;
+    if (this.#applyPending || this.#ending || !this.#started) return;
     this.#applyPending = true;
     this.#timer(delayMs, () => {
       this.#applyPending = false;
@@ -268,6 +262,7 @@ export class EgressJob extends TypedEmitter<EgressJobEvents> {
       segments: previous?.segments ?? [],
       doneSeconds: previous?.doneSeconds ?? 0,
       doneBytes: previous?.doneBytes ?? 0,
+      ...(previous?.portRetries ? { portRetries: previous.portRetries } : {}),
     };
     this.#groups.set(name, group);
     pipeline.on('progress', (stats) => this.#onStats(group, stats));
@@ -276,6 +271,7 @@ export class EgressJob extends TypedEmitter<EgressJobEvents> {
     for (const { track, error } of skipped) {
       this.#log('warn', `egress ${o.id}: track ${track.producerId} left out: ${error}`);
       this.#tracks.delete(track.producerId);
+      this.#lastError = error;
     }
     if (pipeline.inputs.length === 0) {
       await pipeline.close();
@@ -289,7 +285,17 @@ export class EgressJob extends TypedEmitter<EgressJobEvents> {
     try {
       await group.pipeline.run();
     } catch (error) {
-      await this.#onRunFailed(name, group, (error as Error).message);
+      const message = (error as Error).message;
+      // Another process took a port between our check and ffmpeg's bind: new ports, new consumers.
+      if (/address already in use/i.test(message) && (group.portRetries ?? 0) < 3) {
+        this.#log('warn', `egress ${this.#o.id}: ${message}; retrying ${name} on other ports`);
+        const tracks = group.pipeline.inputs.map((input) => input.track);
+        await group.pipeline.close({ kill: true });
+        await this.#endRun(group, undefined);
+        await this.#openGroup(name, tracks, { ...group, portRetries: (group.portRetries ?? 0) + 1 });
+        return;
+      }
+      await this.#onRunFailed(name, group, message);
     }
   }
 
@@ -307,6 +313,7 @@ export class EgressJob extends TypedEmitter<EgressJobEvents> {
   /** The group's ffmpeg died or could not start: keep its partial file, then retry or fail. */
   async #onRunFailed(name: string, group: Group, reason: string, exit?: FfmpegExit): Promise<void> {
     if (this.#ending || group.pipeline.closed) return;
+    this.#lastError = reason;
     await this.#endRun(group, exit ?? group.pipeline.process?.exitInfo);
     if (this.#o.kind === 'rtmp') {
       this.#failuresInRow++;

@@ -113,6 +113,23 @@ export interface EgressJobOptions {
   portRange?: { min: number; max: number };
 }
 
+export type EgressJobDefaults = Required<Omit<EgressJobOptions, 'id' | 'roomId' | 'kind' | 'media' | 'directory' | 'rtmpUrl' | 'portRange'>>;
+
+export const EGRESS_JOB_DEFAULTS: Readonly<EgressJobDefaults> = {
+  composite: true,
+  format: 'webm',
+  ffmpegPath: 'ffmpeg',
+  listenIp: '127.0.0.1',
+  startTimeoutSeconds: 20,
+  onFfmpegExit: 'fail',
+  maxRestarts: 3,
+  maxReconnects: 5,
+  reconnectDelayMs: 500,
+  maxReconnectDelayMs: 8000,
+  canvas: { width: 1280, height: 720, fps: 30 },
+  stopTimeoutMs: 5000,
+};
+
 export interface EgressJobEvents {
   stateChanged: { state: EgressState; previous: EgressState; reason?: EgressEndReason; error?: string };
   progress: EgressProgress;

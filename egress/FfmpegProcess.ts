@@ -204,8 +204,11 @@ export class FfmpegProcess extends TypedEmitter<FfmpegProcessEvents> {
   }
 
   #onExit(code: number | null, signal: NodeJS.Signals | null): void {
-    const errors = this.#lines.filter((l) => ERROR_LINE.test(l)).map((l) => l.replace(/^(\[[^\]]*\]\s*)+/, '').trim());
-    const detail = [...new Set(errors)].slice(-2).join('; ');
+    // Lines ffmpeg tagged [error]/[fatal] (-loglevel level+...); else its last words, untagged
+    // (as when it dies before parsing options, or setpriv cannot exec it).
+    const tagged = this.#lines.filter((l) => ERROR_LINE.test(l));
+    const candidates = tagged.length > 0 ? tagged : this.#lines.filter((l) => !/\[(info|verbose|debug)\]/.test(l)).slice(-2);
+    const detail = [...new Set(candidates.map((l) => l.replace(/^(\[[^\]]*\]\s*)+/, '').trim()))].slice(-2).join('; ');
     const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
     const reason = code === 0 ? 'ffmpeg finished' : `ffmpeg ${how}${detail ? `: ${detail}` : ''}`;
     this.#finish({ code, signal, requested: this.#requested, clean: code === 0, reason });

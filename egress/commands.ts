@@ -107,10 +107,13 @@ export function trackCommand(options: {
   const { input, container } = options;
   const copy = canCopy(input.codec, container);
   const stream = input.kind === 'video' ? 'v' : 'a';
+  // Transcoded video gets an explicit rate (-r): RTP input has none (ffmpeg sees 90k tbr), and
+  // the encoder would otherwise plan for 90000 fps (MP4: emit them; x264: starve each frame).
+  const fps = options.fps ?? 30;
   const codecArgs = copy
     ? [`-c:${stream}`, 'copy']
     : input.kind === 'video'
-      ? videoEncoder(container, { fps: options.fps ?? 30, videoKbps: 1000 })
+      ? [...videoEncoder(container, { fps, videoKbps: 1000 }), '-r', String(fps)]
       : audioEncoder(container);
   return {
     inputs: [{ args: sdpInputArgs(options.listenIp), source: options.sdpPath }],

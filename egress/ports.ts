@@ -39,7 +39,7 @@ async function udpFree(port: number, host: string): Promise<boolean> {
 export async function allocatePortPairs(count: number, host: string, range: PortRange = DEFAULT_PORT_RANGE): Promise<PortPair[]> {
   const pairs: PortPair[] = [];
   const first = range.min + (range.min % 2);
-  const slots = Math.floor((range.max - first) / 2);
+  const slots = Math.floor((range.max - 1 - first) / 2) + 1;
   if (slots <= 0) throw new CascadeError('EGRESS_FAILED', `port range ${range.min}..${range.max} is too small`);
   const start = Math.floor(Math.random() * slots);
   for (let i = 0; i < slots && pairs.length < count; i++) {

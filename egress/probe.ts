@@ -15,6 +15,8 @@ export interface ProbeStream {
   /** Decoded frames (only with countFrames: ffprobe decodes the whole stream). */
   frames?: number;
   durationSeconds?: number;
+  /** First timestamp, seconds: where the stream sits on the file's timeline. */
+  startSeconds?: number;
 }
 
 export interface ProbeResult {
@@ -70,6 +72,7 @@ export async function probe(
       ['channels', s.channels],
       ['frames', s.nb_read_frames],
       ['durationSeconds', s.duration],
+      ['startSeconds', s.start_time],
     ];
     for (const [key, value] of fields) {
       const n = num(value);

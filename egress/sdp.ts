@@ -58,8 +58,9 @@ export function codecName(codec: SdpCodec): string {
   return codec.mimeType.slice(codec.mimeType.indexOf('/') + 1);
 }
 
+/** fmtp without WebRTC-only hints (x-google-start-bitrate...), which mean nothing to a receiver. */
 function fmtp(codec: SdpCodec): string | undefined {
-  const entries = Object.entries(codec.parameters ?? {});
+  const entries = Object.entries(codec.parameters ?? {}).filter(([key]) => !key.startsWith('x-google-'));
   if (entries.length === 0) return undefined;
   return entries.map(([key, value]) => `${key}=${value}`).join(';');
 }

@@ -18,6 +18,7 @@ import {
   type PlainConsumerRequest,
   type PlainProducerParams,
   type PlainProducerRequest,
+  type RoomMediaStats,
   type RtpStreamStats,
   type TransportStats,
 } from './MediaNodeTypes';
@@ -196,6 +197,12 @@ export class MediaNode extends TypedEmitter<MediaNodeEvents> {
       stats.consumers += counts.consumers;
     }
     return stats;
+  }
+
+  /** Byte counters of every producer, consumer and pipe of one room (or of every room here). */
+  async roomStats(request: { roomId?: string } = {}): Promise<RoomMediaStats[]> {
+    const rooms = request.roomId !== undefined ? [this.#rooms.get(request.roomId)] : [...this.#rooms.values()];
+    return this.#run(() => Promise.all(rooms.filter((room): room is MediaRoom => room !== undefined).map((room) => room.mediaStats())));
   }
 
   async transportStats(transportId: string): Promise<TransportStats> {

@@ -142,3 +142,33 @@ export type TransportStats = {
   recvBitrate: number;
   sendBitrate: number;
 };
+
+/**
+ * One room's media objects on one node with their byte counters: what crosses each pipe, what
+ * each producer receives, what each consumer sends. For monitoring, tests and benchmarks.
+ */
+export type RoomMediaStats = {
+  roomId: string;
+  producers: Array<{
+    producerId: string;
+    participantId: string;
+    kind: MediaKind;
+    source: TrackSource;
+    /** A mirror of a producer on another node, fed through a pipe. */
+    piped: boolean;
+    paused: boolean;
+  } & RtpStreamStats>;
+  consumers: Array<{
+    consumerId: string;
+    producerId: string;
+    participantId: string;
+    kind: MediaKind;
+    /** mediasoup consumer type: simple, simulcast, svc or pipe. */
+    type: string;
+    /** Pipe consumers only: the node this consumer feeds. */
+    remoteNodeId?: string;
+    paused: boolean;
+  } & RtpStreamStats>;
+  /** Pipe transports (one per remote node) with their wire counters (SRTP and RTCP included). */
+  pipes: Array<{ transportId: string; remoteNodeId: string } & TransportStats>;
+};

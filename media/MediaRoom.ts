@@ -11,8 +11,9 @@ import type {
   TrackSource,
   TransportParams,
 } from '../schemas/media';
-import type { MediaNodeEvents } from './MediaNodeTypes';
+import type { MediaNodeEvents, RoomMediaStats } from './MediaNodeTypes';
 import { RoomLinks } from './MediaRoomLinks';
+import { rtpStreamStats, transportStats } from './stats';
 import type { PooledWorker } from './WorkerPoolTypes';
 
 export type TransportAppData = {
@@ -127,6 +128,36 @@ export class MediaRoom {
 
   consumer(id: string): ms.Consumer<ConsumerAppData> | undefined {
     return this.#consumers.get(id);
+  }
+
+  /** Every producer, consumer and pipe of the room with its byte counters (one getStats each). */
+  async mediaStats(): Promise<RoomMediaStats> {
+    const producers = [...this.#producers.values()].map(async (p) => ({
+      producerId: p.id,
+      participantId: p.appData.participantId,
+      kind: p.kind,
+      source: p.appData.source,
+      piped: p.appData.piped,
+      paused: p.paused,
+      ...rtpStreamStats(await p.getStats(), 'inbound-rtp'),
+    }));
+    const consumers = [...this.#consumers.values()].map(async (c) => ({
+      consumerId: c.id,
+      producerId: c.producerId,
+      participantId: c.appData.participantId,
+      kind: c.kind,
+      type: c.type,
+      ...(c.appData.remoteNodeId !== undefined ? { remoteNodeId: c.appData.remoteNodeId } : {}),
+      paused: c.paused,
+      ...rtpStreamStats(await c.getStats(), 'outbound-rtp'),
+    }));
+    const pipes = [...this.#transports.values()]
+      .filter((t) => t.appData.type === 'pipe')
+      .map(async (t) => ({ transportId: t.id, remoteNodeId: t.appData.remoteNodeId ?? '', ...transportStats(await t.getStats()) }));
+    // An object closing between the listing and its getStats rejects: report the rest.
+    const settled = async <T>(list: Promise<T>[]): Promise<T[]> =>
+      (await Promise.allSettled(list)).flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    return { roomId: this.roomId, producers: await settled(producers), consumers: await settled(consumers), pipes: await settled(pipes) };
   }
 
   /** Closes the router and with it everything in the room. `silent` suppresses all events. */

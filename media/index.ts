@@ -17,6 +17,7 @@ export {
   type PlainConsumerRequest,
   type PlainProducerParams,
   type PlainProducerRequest,
+  type RoomMediaStats,
   type RtpStreamStats,
   type TransportStats,
 } from './MediaNodeTypes';

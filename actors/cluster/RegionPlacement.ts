@@ -3,7 +3,7 @@ import { CascadeError } from '../../schemas/errors';
 import type { NodeId } from '../../schemas/ids';
 import type { Placement } from '../room/RoomTypes';
 import type { NodeInfo, NodeRegistry } from './NodeRegistry';
-import type { PlacementPolicy } from './Placement';
+import type { PlacementPolicy, PlacementRequest } from './Placement';
 
 /**
  * Region-aware placement: a participant's media goes to a media node in its own region, the
@@ -124,11 +124,11 @@ export class RegionPlacement implements PlacementPolicy {
     });
   }
 
-  async place(request: { region?: string; identity: string }): Promise<Placement> {
+  async place(request: PlacementRequest): Promise<Placement> {
     const nodes = (await this.#registry.list()).map((node) => this.#withPending(node));
     const chosen = chooseMediaNode({
       ...(request.region ? { region: request.region } : {}),
-      self: { nodeId: this.#options.nodeId, region: this.#options.region },
+      self: request.gateway ?? { nodeId: this.#options.nodeId, region: this.#options.region },
       nodes,
       regionDistances: this.#options.regionDistances,
       maxConsumersPerNode: this.#options.maxConsumersPerNode,

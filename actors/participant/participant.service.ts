@@ -3,6 +3,7 @@ import { GatewaySignalEvent, ParticipantMessages, RoomActions, type ParticipantM
 import { CascadeError } from '../../schemas/errors';
 import type { ConsumerId, ParticipantId, ProducerId } from '../../schemas/ids';
 import type { MediaEvents } from '../../schemas/media';
+import { NODE_LOST_EVENT, type NodeLostPayload } from '../cluster/NodeDeathWatch';
 import { brokerMediaPort } from '../media/brokerMediaPort';
 import { EntityQueue } from '../shared/EntityQueue';
 import { Participant } from './Participant';
@@ -80,8 +81,8 @@ export function createParticipantService(): ServiceSchema {
 
     events: {
       /** Their signaling node died: nobody will ever send these participants' leave. */
-      '$node.disconnected'(ctx: Context<{ node: { id: string } }>) {
-        const dead = ctx.params.node.id;
+      [NODE_LOST_EVENT](ctx: Context<NodeLostPayload>) {
+        const dead = ctx.params.nodeId;
         for (const p of [...participants.values()]) {
           if (p.gatewayNodeId !== dead) continue;
           void participants

@@ -307,7 +307,11 @@ export class Room {
       this.#ports.removeParticipant(existing.id, existing.mediaNodeId, 'duplicate_identity');
     }
     if (this.#members.size >= this.#settings.maxParticipants) throw new CascadeError('ROOM_FULL');
-    const placement = await this.#ports.place({ identity: request.identity, ...(request.region ? { region: request.region } : {}) });
+    const placement = await this.#ports.place({
+      identity: request.identity,
+      gatewayNodeId: request.gatewayNodeId,
+      ...(request.region ? { region: request.region } : {}),
+    });
     const joinedAt = this.#ports.now();
     await this.#ports.createParticipant({
       participantId,

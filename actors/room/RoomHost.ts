@@ -30,6 +30,12 @@ export class RoomHost {
   readonly #rooms = new EntityQueue<RoomId, Room>();
   /** Rooms being created right now: a second join waits for the first instead of racing it. */
   readonly #creating = new Map<RoomId, Promise<Room>>();
+  /**
+   * Rooms being rebuilt after a failover: their messages wait until the surviving members are
+   * restored, or a participant rejoining at once would find an empty room and never learn of
+   * the others (restored members are not announced).
+   */
+  readonly #restoring = new Map<RoomId, Promise<void>>();
 
   constructor(deps: RoomHostDeps) {
     this.#deps = deps;
@@ -60,6 +66,7 @@ export class RoomHost {
       if (claimed !== this.nodeId) return { forward: claimed as NodeId };
       await this.#ensure(roomId);
     }
+    await this.#restoring.get(roomId);
     const value = await this.#rooms.run(roomId, task, () => new CascadeError('ROOM_NOT_FOUND'));
     return { value };
   }
@@ -70,6 +77,17 @@ export class RoomHost {
    * participant_left for everyone whose media was on the dead node.
    */
   async adopt(roomId: RoomId, deadNodeId: NodeId, liveNodeIds: NodeId[]): Promise<void> {
+    let restored = () => undefined as void;
+    this.#restoring.set(roomId, new Promise<void>((resolve) => (restored = resolve)));
+    try {
+      await this.#rebuild(roomId, deadNodeId, liveNodeIds);
+    } finally {
+      this.#restoring.delete(roomId);
+      restored();
+    }
+  }
+
+  async #rebuild(roomId: RoomId, deadNodeId: NodeId, liveNodeIds: NodeId[]): Promise<void> {
     const room = await this.#ensure(roomId);
     const snapshots = await Promise.all(
       liveNodeIds.map((nodeID) =>
@@ -150,7 +168,11 @@ export class RoomHost {
       signal: (signal: Omit<GatewaySignal, 'roomId'>) => {
         void broker.broadcast(GatewaySignalEvent, { ...signal, roomId }, { groups: ['gateway'] });
       },
-      place: (request) => placement.place(request),
+      place: ({ gatewayNodeId, ...request }) => {
+        // The room's owner places for every gateway: the joiner's region defaults to its gateway's.
+        const region: unknown = gatewayNodeId ? broker.registry.nodes.get(gatewayNodeId)?.metadata?.region : undefined;
+        return placement.place({ ...request, ...(gatewayNodeId && typeof region === 'string' ? { gateway: { nodeId: gatewayNodeId, region } } : {}) });
+      },
       // A participant actor lives on its media node: its media calls stay local, and it dies with
       // its media, not with the room's owner.
       createParticipant: async (message) => {

@@ -30,8 +30,8 @@ export interface Placement {
 export interface RoomPorts {
   /** Send a notification to clients, through every gateway node. */
   signal(signal: Omit<GatewaySignal, 'roomId'>): void;
-  /** Choose the media node for a joiner. */
-  place(request: { region?: string; identity: string }): Promise<Placement>;
+  /** Choose the media node for a joiner (no region hint: the region of its gateway node). */
+  place(request: { region?: string; identity: string; gatewayNodeId?: NodeId }): Promise<Placement>;
   createParticipant(message: ParticipantMessage<'create'>): Promise<void>;
   /** Ask a participant actor to leave (kick, room close, duplicate identity). Not awaited. */
   removeParticipant(participantId: ParticipantId, nodeId: NodeId, reason: LeaveReason): void;

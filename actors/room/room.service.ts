@@ -3,6 +3,7 @@ import { RoomActions, RoomAdminMessages, RoomMessages, type RoomAdminMessage, ty
 import type { Store } from '../../store';
 import { RoomAdmin } from './RoomAdmin';
 import { Failover } from '../cluster/Failover';
+import { NODE_LOST_EVENT, type NodeLostPayload } from '../cluster/NodeDeathWatch';
 import { RoomLeaseKeeper, type LeasedRoomDirectory } from '../cluster/RedisRoomDirectory';
 import type { RoomDirectory } from '../cluster/RoomDirectory';
 
@@ -14,6 +15,16 @@ import type { NodeId, ProducerId, RoomId } from '../../schemas/ids';
 import { RoomHost, type RoomHostDeps } from './RoomHost';
 import type { Room } from './Room';
 
+/** How long a call waits, in all, for a dead owner's room to be taken over: 10 × 300 ms. */
+const OWNER_GONE_RETRIES = 10;
+const OWNER_GONE_RETRY_MS = 300;
+
+/** The forward failed because the owner node itself is gone (not because of what it answered). */
+function ownerGone(err: unknown, owner: NodeId): boolean {
+  const e = err as { type?: string; data?: { nodeID?: string } };
+  return (e.type === 'SERVICE_NOT_FOUND' || e.type === 'SERVICE_NOT_AVAILABLE') && e.data?.nodeID === owner;
+}
+
 /**
  * The `room` service: a thin Moleculer shell around RoomHost/Room. Each action validates its
  * params (TypeBox schema from schemas/actors.ts), then runs in the room's queue on its owner node.
@@ -24,11 +35,22 @@ export function createRoomService(deps: Omit<RoomHostDeps, 'broker'> & { store: 
   let failover: Failover;
   let leases: RoomLeaseKeeper | undefined;
 
-  /** Run on the owner; forward the same action there when another node owns the room. */
+  /**
+   * Run on the owner; forward the same action there when another node owns the room. An owner
+   * that has just died still holds the room in the directory until a survivor takes it over
+   * (Failover, within milliseconds of the node-disconnect): ask the directory again meanwhile.
+   */
   async function onRoom<T>(ctx: Context<{ roomId: RoomId }>, task: (room: Room) => Promise<T> | T, create = false): Promise<T> {
-    const result = await host.run(ctx.params.roomId, task, create);
-    if ('value' in result) return result.value;
-    return ctx.call<T, unknown>(ctx.action!.name!, ctx.params, { nodeID: result.forward });
+    for (let attempt = 1; ; attempt++) {
+      const result = await host.run(ctx.params.roomId, task, create);
+      if ('value' in result) return result.value;
+      try {
+        return await ctx.call<T, unknown>(ctx.action!.name!, ctx.params, { nodeID: result.forward });
+      } catch (err) {
+        if (attempt >= OWNER_GONE_RETRIES || !ownerGone(err, result.forward)) throw err;
+        await new Promise((resolve) => setTimeout(resolve, OWNER_GONE_RETRY_MS));
+      }
+    }
   }
 
   const action = <M extends keyof typeof RoomMessages>(
@@ -79,8 +101,8 @@ export function createRoomService(deps: Omit<RoomHostDeps, 'broker'> & { store: 
     },
 
     events: {
-      '$node.disconnected'(ctx: Context<{ node: { id: string } }>) {
-        void failover.nodeLost(ctx.params.node.id as NodeId).catch((err: Error) => this.logger.error('failover failed:', err.message));
+      [NODE_LOST_EVENT](ctx: Context<NodeLostPayload>) {
+        void failover.nodeLost(ctx.params.nodeId).catch((err: Error) => this.logger.error('failover failed:', err.message));
       },
       'media.activeSpeaker'(ctx: Context<MediaEvents['activeSpeaker']>) {
         const room = host.local(ctx.params.roomId as RoomId);

@@ -65,7 +65,7 @@ function newJob(media: RtpSourceMediaPort, options: Partial<EgressJobOptions>): 
 
 async function recordFor(job: EgressJob, seconds: number): Promise<EgressJobEvents['ended']> {
   await job.start();
-  await waitFor(() => job.progress.durationSeconds >= seconds || `state ${job.state}, ${job.progress.durationSeconds} s written`, 30000, 'media');
+  await waitFor(() => job.progress.durationSeconds >= seconds || `state ${job.state} ${job.info.error ?? ""}, ${job.progress.durationSeconds} s written`, 30000, 'media');
   return job.stop();
 }
 
@@ -165,6 +165,20 @@ describe('start and stop', () => {
     expect(ended).toMatchObject({ state: 'failed', reason: 'start_timeout' });
     expect(ended.error).toMatch(/no media arrived from 1 track/);
     expect(media.openConsumers).toBe(0);
+  });
+
+  it('says why when a track cannot be consumed', async () => {
+    const media = new RtpSourceMediaPort();
+    ports.push(media);
+    media.createPlainConsumer = async () => {
+      throw new Error('Track not found');
+    };
+    const job = newJob(media, { startTimeoutSeconds: 1 });
+    participant(media, 'gone', undefined).forEach((t) => job.addTrack(t));
+    await job.start();
+    const ended = await new Promise<EgressJobEvents['ended']>((resolve) => job.once('ended', resolve));
+    expect(ended).toMatchObject({ state: 'failed', reason: 'start_timeout' });
+    expect(ended.error).toBe('no track was published within 1 s (last error: Track not found)');
   });
 
   it('stops by itself when the room closes, keeping what was recorded', async () => {

@@ -46,7 +46,7 @@ describe('trackCommand', () => {
     expect(argAfter(args, '-f')).toBe('sdp');
     expect(args[args.length - 1]).toBe(`/r/x.${container}`);
     expect(args.slice(-3, -1)).toEqual(['-f', container]);
-    expect(argAfter(args, '-r')).toBe(copied || kind === 'audio' ? undefined : '30');
+    expect(argAfter(args, '-r')).toBe(copied ? undefined : '30');
   });
 
   it('reads the SDP on the listen address, never giving up on a silent input', () => {

@@ -1,0 +1,258 @@
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { projectRoot } from '../cli/server';
+import { launchChromium } from '../test/helpers/browser';
+import { startBenchServer } from './lib/server';
+import { timeSessions } from './lib/serverTiming';
+import { argNumber, fmt, median, printHeader, table } from './lib/stats';
+
+/**
+ * Time to first picture: a page opens the client with autojoin while a publisher (another
+ * Chromium context, fake camera) is already in the room; measured in the page from navigation
+ * start (performance.timeOrigin) to the first remote video frame decoded, as
+ * `window.cascade.getStats()` reports it (polled every 5 ms). Also recorded: DOMContentLoaded,
+ * `joined`, and the first frame handed to the <video> element (requestVideoFrameCallback).
+ * Each run is a fresh browser context (no cache, new getUserMedia), so it includes the page and
+ * bundle load, the subscriber's own camera start, signaling, ICE/DTLS and the first keyframe.
+ *
+ * Polling getStats costs the page CPU while it joins (each call walks every RTP stream): with
+ * --poll-ms 0 only the <video> callback is used, which disturbs nothing.
+ *
+ * Usage: npm run build && node dist/bench/first-frame.js [--runs 7] [--warmup 1] [--poll-ms 5]
+ */
+
+const PUBLISHER = 'publisher';
+
+interface Marks {
+  domContentLoaded: number | null;
+  joined: number | null;
+  firstFrameStats: number | null;
+  firstFramePresented: number | null;
+  polls: number;
+  /** First time each milestone was seen: signaling requests and answers, peer connections, getUserMedia. */
+  timeline: Record<string, number>;
+}
+
+/** Milestones in the order a joining client normally reaches them (the breakdown table). */
+const MILESTONES = [
+  'DOMContentLoaded',
+  'ws open',
+  '← getRouterRtpCapabilities',
+  '← join',
+  '← createTransport',
+  '← consume',
+  '→ connectTransport',
+  '→ resumeConsumer',
+  'pc connected',
+  'frame presented',
+] as const;
+
+declare const window: {
+  __bench: Marks;
+  cascade?: { state: string; getStats(): Promise<{ byIdentity: Record<string, { videoFramesDecoded: number }>; outboundVideoFramesEncoded: number }> };
+};
+
+/** Runs in the page before its own scripts (addInitScript); records times relative to navigation start. */
+function instrument({ publisher, pollMs }: { publisher: string; pollMs: number }): void {
+  const marks: Marks = { domContentLoaded: null, joined: null, firstFrameStats: null, firstFramePresented: null, polls: 0, timeline: {} };
+  window.__bench = marks;
+  const g = globalThis as any;
+  const mark = (label: string) => (marks.timeline[label] ??= g.performance.now());
+  g.document.addEventListener('DOMContentLoaded', () => (marks.domContentLoaded = mark('DOMContentLoaded')));
+  // Signaling: when each request first goes out and its first answer comes back.
+  const NativeWebSocket = g.WebSocket;
+  const methods = new Map<unknown, string>();
+  g.WebSocket = class extends NativeWebSocket {
+    constructor(...args: unknown[]) {
+      super(...args);
+      this.addEventListener('open', () => mark('ws open'));
+      this.addEventListener('message', (e: { data: string }) => {
+        const m = JSON.parse(e.data);
+        if (m.id !== undefined && methods.has(m.id)) mark(`← ${methods.get(m.id)}`);
+      });
+    }
+    send(data: string) {
+      const m = JSON.parse(data);
+      methods.set(m.id, m.method);
+      mark(`→ ${m.method}`);
+      super.send(data);
+    }
+  };
+  // Peer connections: the first to reach 'connected' is the receive one (it is created first).
+  const NativePC = g.RTCPeerConnection;
+  g.RTCPeerConnection = class extends NativePC {
+    constructor(...args: unknown[]) {
+      super(...args);
+      this.addEventListener('connectionstatechange', () => {
+        if (this.connectionState === 'connected') mark('pc connected');
+      });
+    }
+  };
+  const gum = g.navigator.mediaDevices?.getUserMedia?.bind(g.navigator.mediaDevices);
+  if (gum) {
+    g.navigator.mediaDevices.getUserMedia = async (c: unknown) => {
+      mark('getUserMedia called');
+      const stream = await gum(c);
+      mark('getUserMedia done');
+      return stream;
+    };
+  }
+  g.addEventListener('load', () => mark('load event'));
+  const nativeFetch = g.fetch.bind(g);
+  g.fetch = async (input: unknown, init?: unknown) => {
+    const url = String(input);
+    mark(`fetch ${url}`);
+    const res = await nativeFetch(input, init);
+    mark(`fetched ${url}`);
+    return res;
+  };
+  // A remote tile's <video> starts loading: ask for its first presented frame.
+  g.document.addEventListener(
+    'loadstart',
+    (e: { target: unknown }) => {
+      const v = e.target as { tagName?: string; closest?(s: string): unknown; requestVideoFrameCallback?(cb: () => void): void };
+      if (v.tagName !== 'VIDEO' || !v.closest?.(`.tile[data-identity="${publisher}"]`)) return;
+      v.requestVideoFrameCallback?.(() => (marks.firstFramePresented ??= mark('frame presented')));
+    },
+    true,
+  );
+  const poll = async (): Promise<void> => {
+    const c = window.cascade;
+    if (c) {
+      if (marks.joined === null && c.state === 'joined') marks.joined = g.performance.now();
+      if (marks.joined !== null && pollMs > 0) {
+        const stats = await c.getStats();
+        marks.polls++;
+        if ((stats.byIdentity[publisher]?.videoFramesDecoded ?? 0) > 0) {
+          marks.firstFrameStats = g.performance.now();
+          return;
+        }
+      }
+    }
+    // Without stats polling, only the cheap state check runs (for `joined`), until the frame shows.
+    if (marks.firstFramePresented === null || pollMs > 0) g.setTimeout(() => void poll(), pollMs > 0 ? pollMs : 5);
+  };
+  void poll();
+}
+
+/** A fresh context (own cache, own fake devices); `pollMs` set = instrumented as a viewer. */
+async function newPage(browser: Browser, origin: string, pollMs?: number): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  await context.grantPermissions(['camera', 'microphone'], { origin });
+  if (pollMs !== undefined) await context.addInitScript(instrument, { publisher: PUBLISHER, pollMs });
+  return { context, page: await context.newPage() };
+}
+
+async function main(): Promise<void> {
+  const runs = argNumber('runs', 7);
+  const warmup = argNumber('warmup', 1);
+  const pollMs = argNumber('poll-ms', 5);
+  printHeader(
+    `first remote video frame: ${runs} page loads (after ${warmup} warm-up) into a room with a publisher; ` +
+      (pollMs > 0 ? `getStats polled every ${pollMs} ms` : 'getStats not polled (rVFC only)'),
+  );
+  if (!existsSync(path.join(projectRoot(), 'dist', 'public', 'app.js'))) throw new Error('dist/public/app.js is missing: run `npm run build` first');
+
+  const server = await startBenchServer();
+  const browser = await launchChromium();
+  console.log(`chromium ${browser.version()}`);
+  const contexts: BrowserContext[] = [];
+  try {
+    const room = `bench-ff-${Date.now().toString(36)}`;
+    const pub = await newPage(browser, server.url);
+    contexts.push(pub.context);
+    await pub.page.goto(`${server.url}/?room=${room}&name=Publisher&identity=${PUBLISHER}&autojoin=1`);
+    await pub.page.waitForFunction(
+      async () => window.cascade?.state === 'joined' && (await window.cascade.getStats()).outboundVideoFramesEncoded > 0,
+      undefined,
+      { timeout: 30000, polling: 100 },
+    );
+    // Let the publisher's encoder and simulcast layers settle before the first viewer arrives.
+    await sleep(1000);
+
+    // Server-side handling time of the viewers' requests, to tell server from browser time.
+    const sessions = timeSessions();
+    const results: (Marks & { run: string; server: string })[] = [];
+    for (let i = 0; i < warmup + runs; i++) {
+      const viewer = await newPage(browser, server.url, pollMs);
+      try {
+        await viewer.page.goto(`${server.url}/?room=${room}&name=Viewer${i}&identity=viewer-${i}&autojoin=1`);
+        // Both marks (the stats one only when polling); a little slack for the one that comes second.
+        await viewer.page.waitForFunction(() => window.__bench.firstFrameStats !== null || window.__bench.firstFramePresented !== null, undefined, {
+          timeout: 30000,
+          polling: 50,
+        });
+        await viewer.page
+          .waitForFunction(
+            (polling) => window.__bench.firstFramePresented !== null && (!polling || window.__bench.firstFrameStats !== null),
+            pollMs > 0,
+            { timeout: 3000, polling: 50 },
+          )
+          .catch(() => undefined);
+        const marks = await viewer.page.evaluate(() => window.__bench);
+        const handled = sessions.byIdentity.get(`viewer-${i}`) ?? {};
+        const serverMs = Object.values(handled).reduce((a, b) => a + b, 0);
+        results.push({ ...marks, run: i < warmup ? `warm-up ${i + 1}` : String(i - warmup + 1), server: fmt(serverMs, 1) });
+      } finally {
+        await viewer.context.close();
+      }
+      await sleep(500);
+    }
+
+    const measured = results.slice(warmup);
+    const col = (m: Marks, k: 'domContentLoaded' | 'joined' | 'firstFrameStats' | 'firstFramePresented') => (m[k] === null ? '–' : fmt(m[k] as number, 0));
+    console.log('');
+    console.log(
+      table(
+        ['run', 'DOMContentLoaded ms', 'joined ms', 'first frame decoded ms', 'first frame presented ms', 'stats polls', 'server ms (caps+join+transports)'],
+        results.map((m) => [m.run, col(m, 'domContentLoaded'), col(m, 'joined'), col(m, 'firstFrameStats'), col(m, 'firstFramePresented'), String(m.polls), m.server]),
+      ),
+    );
+    const med = (k: 'domContentLoaded' | 'joined' | 'firstFrameStats' | 'firstFramePresented') =>
+      median(measured.map((m) => m[k]).filter((x): x is number => x !== null));
+    console.log('');
+    console.log('where the time goes (median over the measured runs; ms from navigation start, and since the previous row)');
+    let previous = 0;
+    const extra = [...new Set(measured.flatMap((m) => Object.keys(m.timeline)))].filter((k) => !(MILESTONES as readonly string[]).includes(k));
+    console.log(
+      table(
+        ['milestone', 'at ms', 'step ms'],
+        [...MILESTONES, ...extra].map((label) => {
+          const at = median(measured.map((m) => m.timeline[label]).filter((x): x is number => x !== undefined));
+          const row = [label, fmt(at, 0), (MILESTONES as readonly string[]).includes(label) ? fmt(at - previous, 0) : ''];
+          if ((MILESTONES as readonly string[]).includes(label) && Number.isFinite(at)) previous = at;
+          return row;
+        }),
+      ),
+    );
+    console.log('');
+    console.log(
+      table(
+        ['median (ms from navigation start)', 'value'],
+        [
+          ['DOMContentLoaded', fmt(med('domContentLoaded'), 0)],
+          ['joined', fmt(med('joined'), 0)],
+          ['first remote frame decoded (getStats)', fmt(med('firstFrameStats'), 0)],
+          ['first remote frame presented (rVFC)', fmt(med('firstFramePresented'), 0)],
+          ['first remote frame presented, from the load event', fmt(median(measured.flatMap((m) => (m.firstFramePresented !== null && m.timeline['load event'] !== undefined ? [m.firstFramePresented - m.timeline['load event']] : []))), 0)],
+          ['reference: mediasoup-demo, first frame decoded', '292'],
+        ],
+      ),
+    );
+    console.log(`SUMMARY ${JSON.stringify({ firstFrameMs: med('firstFrameStats'), presentedMs: med('firstFramePresented'), joinedMs: med('joined'), dclMs: med('domContentLoaded') })}`);
+  } finally {
+    for (const c of contexts) await c.close().catch(() => undefined);
+    await browser.close();
+    await server.stop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,185 @@
+import type { Browser, Page } from 'playwright-core';
+import type { ConsumerParams, TransportParams } from '../../schemas/media';
+import type { Role } from '../../schemas/roles';
+import type { JoinedData } from '../../schemas/signaling';
+import { openPage, poll, type ClientPage } from './browser';
+import type { Cluster, ClusterNode } from './cluster';
+import { RtpSource, rtpParametersFor } from './rtpSource';
+import { TestSignalingClient } from './signalingClient';
+
+/**
+ * Participants without a browser, for the cluster tests and benchmarks: signaling clients over
+ * `ws` that join and consume on recv transports (they never complete ICE: what is measured is
+ * what reaches their node), and an ffmpeg publisher fed into a plain-RTP producer.
+ */
+
+export class WsParticipant {
+  readonly transports: TransportParams[] = [];
+  readonly consumers: ConsumerParams[] = [];
+  #recv?: TransportParams;
+
+  private constructor(
+    readonly client: TestSignalingClient,
+    readonly joined: JoinedData,
+  ) {}
+
+  /** Connects to `node`'s gateway with `token` and joins (the router's capabilities stand in for a device's). */
+  static async join(node: ClusterNode, token: string): Promise<WsParticipant> {
+    const client = await TestSignalingClient.connect(`${node.wsUrl}?token=${encodeURIComponent(token)}`);
+    try {
+      const { rtpCapabilities } = await client.call<{ rtpCapabilities: Record<string, unknown> }>('getRouterRtpCapabilities');
+      const joined = await client.call<JoinedData & { status: string }>('join', { rtpCapabilities });
+      if (joined.status !== 'joined') throw new Error(`join: ${joined.status}`);
+      return new WsParticipant(client, joined);
+    } catch (err) {
+      await client.close();
+      throw err;
+    }
+  }
+
+  get participantId(): string {
+    return this.joined.self.id;
+  }
+
+  /** The media node the room placed this participant on. */
+  get nodeId(): string {
+    return this.joined.node.id;
+  }
+
+  /** Consumes each producer on one recv transport (created on first use) and resumes it. */
+  async subscribe(producerIds: string[]): Promise<ConsumerParams[]> {
+    this.#recv ??= await this.client.call<TransportParams>('createTransport', { direction: 'recv' });
+    const made: ConsumerParams[] = [];
+    for (const producerId of producerIds) {
+      const consumer = await this.client.call<ConsumerParams>('consume', { producerId });
+      await this.client.call('resumeConsumer', { consumerId: consumer.id });
+      this.consumers.push(consumer);
+      made.push(consumer);
+    }
+    return made;
+  }
+
+  async chat(text: string): Promise<void> {
+    await this.client.call('chat', { text });
+  }
+
+  /** Leaves politely (the room releases the media at once) and closes the socket. */
+  async leave(): Promise<void> {
+    if (this.client.isOpen) await this.client.request('leave', {}, 5000).catch(() => undefined);
+    await this.client.close();
+  }
+}
+
+export interface Ingest {
+  audioProducerId: string;
+  videoProducerId: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Publishes for `publisher` (a participant on `node`) without a browser: two plain-RTP producers on
+ * its media node fed by ffmpeg (VP8 320x240 15 fps ~300 kb/s, opus 48 kb/s), announced to the
+ * room as that participant's camera and microphone. Uses the media service's own
+ * createPlainProducer and the room's trackPublished, through the probe broker. The participant
+ * actor does not know these tracks: a room rebuilt after a failover (from the actors) will not
+ * list them, although their media keeps flowing.
+ */
+export async function ingest(cluster: Cluster, node: ClusterNode, publisher: WsParticipant): Promise<Ingest> {
+  const roomId = publisher.joined.room.id;
+  const participantId = publisher.participantId;
+  const sources: RtpSource[] = [];
+  const ids: Record<'audio' | 'video', string> = { audio: '', video: '' };
+  for (const kind of ['video', 'audio'] as const) {
+    const codec = kind === 'video' ? 'VP8' : 'opus';
+    const payloadType = kind === 'video' ? 101 : 100;
+    const ssrc = 10_000_000 + Math.floor(Math.random() * 1_000_000_000);
+    const source = kind === 'video' ? 'camera' : 'microphone';
+    const producer = await cluster.call<{ producerId: string; localIp: string; localRtpPort: number; localRtcpPort: number }>(node, 'media.createPlainProducer', {
+      roomId,
+      participantId,
+      kind,
+      rtpParameters: rtpParametersFor(codec, payloadType, ssrc),
+      source,
+    });
+    sources.push(new RtpSource({ kind, codec, payloadType, ssrc, ip: producer.localIp, rtpPort: producer.localRtpPort, rtcpPort: producer.localRtcpPort }));
+    await cluster.call(node, 'room.trackPublished', {
+      roomId,
+      nodeId: node.id,
+      track: { producerId: producer.producerId, participantId, identity: publisher.joined.self.identity, kind, source, muted: false },
+    });
+    ids[kind] = producer.producerId;
+  }
+  return { audioProducerId: ids.audio, videoProducerId: ids.video, stop: async () => void (await Promise.all(sources.map((s) => s.stop()))) };
+}
+
+// ---- Chromium pages ----------------------------------------------------------------------------
+
+export interface InboundStats {
+  videoFramesDecoded: number;
+  videoBytes: number;
+  audioPackets: number;
+  audioBytes: number;
+}
+
+/** What the browser client's `window.cascade` hooks say, read in one evaluate. */
+export interface PageSnapshot {
+  state: string;
+  events: string[];
+  remotes: string[];
+  chat: string[];
+  stats: { byIdentity: Record<string, InboundStats>; outboundVideoFramesEncoded: number; outboundAudioPackets: number };
+}
+
+interface Hooks {
+  state: string;
+  events: string[];
+  remoteIdentities(): string[];
+  getStats(): Promise<PageSnapshot['stats']>;
+}
+declare const window: { cascade: Hooks };
+declare const document: { querySelectorAll(selector: string): ArrayLike<{ textContent: string | null }> };
+
+export async function snapshot(page: Page): Promise<PageSnapshot> {
+  return page.evaluate(async () => ({
+    state: window.cascade.state,
+    events: [...window.cascade.events],
+    remotes: window.cascade.remoteIdentities(),
+    chat: Array.from(document.querySelectorAll('#chat-log li p')).map((p) => p.textContent ?? ''),
+    stats: await window.cascade.getStats(),
+  }));
+}
+
+/** The client page of `node`, joining `room` as `identity` with a token (region hint optional). */
+export async function openClient(browser: Browser, cluster: Cluster, node: ClusterNode, room: string, identity: string, options: { region?: string; role?: Role } = {}): Promise<ClientPage> {
+  const token = cluster.token(room, identity, { name: identity, ...options });
+  return openPage(browser, `${node.url}/?token=${encodeURIComponent(token)}&autojoin=1`);
+}
+
+export async function waitForJoined(pages: Record<string, ClientPage>, timeoutMs = 30000): Promise<void> {
+  await poll(
+    `${Object.keys(pages).join(', ')} to join`,
+    async () => {
+      const states = await Promise.all(Object.entries(pages).map(async ([name, p]) => `${name} ${(await snapshot(p.page)).state}`));
+      return { done: states.every((s) => s.endsWith(' joined')), detail: states.join(', ') };
+    },
+    { timeoutMs },
+  );
+}
+
+/** Until `receiver` decodes video frames and receives audio packets from `sender` (above `after`, if given). */
+export async function waitForMedia(receiver: ClientPage, receiverName: string, sender: string, options: { timeoutMs?: number; after?: InboundStats } = {}): Promise<InboundStats> {
+  let seen: InboundStats | undefined;
+  await poll(
+    `${receiverName} to decode video and receive audio from ${sender}`,
+    async () => {
+      const s = await snapshot(receiver.page);
+      seen = s.stats.byIdentity[sender];
+      const after = options.after ?? { videoFramesDecoded: 0, audioPackets: 0, videoBytes: 0, audioBytes: 0 };
+      const done = Boolean(seen && seen.videoFramesDecoded > after.videoFramesDecoded && seen.audioPackets > after.audioPackets);
+      const detail = `state ${s.state}, tiles [${s.remotes.join(', ')}], from ${sender}: ${seen ? `framesDecoded ${seen.videoFramesDecoded}, audio packets ${seen.audioPackets}` : 'no consumer'}; events ${s.events.slice(-6).join(',')}; log ${receiver.log.slice(-2).join(' | ')}`;
+      return { done, detail };
+    },
+    { timeoutMs: options.timeoutMs ?? 30000 },
+  );
+  return seen as InboundStats;
+}
