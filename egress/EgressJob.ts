@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TypedEmitter } from '../media/TypedEmitter';
 import { CascadeError } from '../schemas/errors';
-import type { ProducerId } from '../schemas/ids';
+import type { EgressId, ProducerId } from '../schemas/ids';
 import { compositeCommand, trackCommand } from './commands';
 import {
   EGRESS_JOB_DEFAULTS,
@@ -19,26 +19,13 @@ import {
   type EgressTrack,
 } from './EgressTypes';
 import type { EgressLogger, FfmpegExit } from './FfmpegProcess';
-import { COMPOSITE_GROUP, finalPath, finishGroup, finishSegment, groupOf, segmentPath } from './outputs';
+import { COMPOSITE_GROUP, finalPath, finishGroup, finishSegment, groupOf, groupsProgress, segmentPath, type Group } from './outputs';
 import { Pipeline } from './Pipeline';
 import { ffprobePathFor } from './probe';
 import type { FfmpegStats } from './progress';
 import { redactRtmpUrl, rtmpSecrets } from './redact';
 
 type Ended = EgressJobEvents['ended'];
-
-interface Group {
-  pipeline: Pipeline;
-  track?: EgressTrack;
-  /** Output of the running ffmpeg (recordings). */
-  current?: string;
-  segments: string[];
-  /** Media time and bytes of the group's finished runs. */
-  doneSeconds: number;
-  doneBytes: number;
-  stats?: FfmpegStats;
-  portRetries?: number;
-}
 
 /**
  * One egress job, no broker: the actor feeds it tracks (addTrack/removeTrack as they are
@@ -53,6 +40,7 @@ interface Group {
  * changes (debounced), segments joined at the end. Per-track: one ffmpeg per track.
  * RTMP: when ffmpeg exits (sink dropped or refused), it is restarted on the same consumers after
  * reconnectDelayMs * 2^n; maxReconnects failures in a row fail the job with sink_unreachable.
+ * A/V sync comes from the senders' RTCP sender reports reaching ffmpeg (see sdp.ts).
  */
 export class EgressJob extends TypedEmitter<EgressJobEvents> {
   readonly #o: EgressJobDefaults & EgressJobOptions;
@@ -86,7 +74,7 @@ export class EgressJob extends TypedEmitter<EgressJobEvents> {
     this.#log = log ?? (() => undefined);
   }
 
-  get id(): string {
+  get id(): EgressId {
     return this.#o.id;
   }
 
@@ -95,15 +83,7 @@ export class EgressJob extends TypedEmitter<EgressJobEvents> {
   }
 
   get progress(): EgressProgress {
-    const groups = [...this.#groups.values()];
-    const seconds = (g: Group) => g.doneSeconds + Math.max(0, g.stats?.timeSeconds ?? 0);
-    return {
-      durationSeconds: Math.round(Math.max(0, ...groups.map(seconds)) * 100) / 100,
-      bytesWritten: groups.reduce((sum, g) => sum + g.doneBytes + (g.stats?.sizeBytes ?? 0), 0),
-      // ffmpeg's bitrate is meaningless in the first second (a few bytes over a few ms).
-      bitrateKbps: Math.round(groups.reduce((sum, g) => sum + (g.pipeline.process?.running && (g.stats?.timeSeconds ?? 0) >= 1 ? (g.stats?.bitrateKbps ?? 0) : 0), 0) * 10) / 10,
-      reconnects: this.#reconnects,
-    };
+    return { ...groupsProgress([...this.#groups.values()]), reconnects: this.#reconnects };
   }
 
   get info(): EgressInfo {

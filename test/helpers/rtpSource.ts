@@ -29,9 +29,9 @@ function encoderArgs(codec: SourceCodec, fps: number): string[] {
   const gop = String(fps); // a key frame a second: a late receiver decodes quickly
   switch (codec) {
     case 'VP8':
-      return ['-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '300k', '-g', gop];
+      return ['-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '-8', '-b:v', '300k', '-g', gop];
     case 'VP9':
-      return ['-c:v', 'libvpx-vp9', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '300k', '-g', gop];
+      return ['-c:v', 'libvpx-vp9', '-deadline', 'realtime', '-cpu-used', '8', '-row-mt', '1', '-b:v', '300k', '-g', gop];
     case 'H264':
       return ['-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-profile:v', 'baseline', '-pix_fmt', 'yuv420p', '-g', gop];
     case 'opus':
@@ -106,6 +106,9 @@ export interface FakeProducer {
   kind: MediaKind;
   codec: SourceCodec;
   frequency?: number;
+  width?: number;
+  height?: number;
+  fps?: number;
 }
 
 /**
@@ -156,6 +159,9 @@ export class RtpSourceMediaPort implements EgressMediaPort {
       rtpPort: request.remoteRtpPort,
       rtcpPort: request.remoteRtcpPort,
       ...(producer.frequency ? { frequency: producer.frequency } : {}),
+      ...(producer.width ? { width: producer.width } : {}),
+      ...(producer.height ? { height: producer.height } : {}),
+      ...(producer.fps ? { fps: producer.fps } : {}),
     });
   }
 

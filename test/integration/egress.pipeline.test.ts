@@ -1,3 +1,4 @@
+import { createSocket } from 'node:dgram';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -123,10 +124,13 @@ describe('composite recording', () => {
     expect(ended.progress.bytesWritten).toBeGreaterThan(10000);
   });
 
-  it('restarts into a new segment when the layout changes and joins the segments', async () => {
+  it.each([
+    { format: 'webm' as const, codecs: ['vp8', 'opus'] },
+    { format: 'mp4' as const, codecs: ['h264', 'aac'] },
+  ])('restarts into a new segment when the layout changes and joins the segments ($format)', async ({ format, codecs }) => {
     const media = new RtpSourceMediaPort();
     ports.push(media);
-    const job = newJob(media, { format: 'webm' });
+    const job = newJob(media, { format });
     participant(media, 'alice', 'VP8').forEach((t) => job.addTrack(t));
     await job.start();
     await waitFor(() => job.progress.durationSeconds >= 2.5 || `${job.state} ${job.progress.durationSeconds} s`, 20000, 'first segment');
@@ -138,7 +142,7 @@ describe('composite recording', () => {
     expect(ended.state).toBe('complete');
     expect(ended.files).toHaveLength(1);
     const result = await probe(ended.files[0]?.path ?? '', { countFrames: true });
-    expectPlayable(result, ['vp8', 'opus'], 4.5);
+    expectPlayable(result, codecs, 4.5);
   });
 });
 
@@ -179,6 +183,32 @@ describe('start and stop', () => {
     const ended = await new Promise<EgressJobEvents['ended']>((resolve) => job.once('ended', resolve));
     expect(ended).toMatchObject({ state: 'failed', reason: 'start_timeout' });
     expect(ended.error).toBe('no track was published within 1 s (last error: Track not found)');
+  });
+
+  it('takes other ports when one is grabbed between the check and ffmpeg binding it', async () => {
+    const media = new RtpSourceMediaPort();
+    ports.push(media);
+    const thief = createSocket('udp4');
+    const create = media.createPlainConsumer.bind(media);
+    let stolen = 0;
+    media.createPlainConsumer = async (request) => {
+      if (!stolen) {
+        stolen = request.remoteRtpPort;
+        await new Promise<void>((resolve) => thief.bind(request.remoteRtpPort, '127.0.0.1', resolve));
+      }
+      return create(request);
+    };
+    try {
+      const job = newJob(media, { composite: false });
+      participant(media, 'alice', undefined).forEach((t) => job.addTrack(t));
+      const ended = await recordFor(job, 2);
+      expect(stolen).toBeGreaterThan(0);
+      expect(media.createdCount).toBe(2); // the consumer was made again toward new ports
+      expect(ended.state).toBe('complete');
+      expect((await probe(ended.files[0]?.path ?? '', { countFrames: true })).durationSeconds).toBeGreaterThan(1.5);
+    } finally {
+      thief.close();
+    }
   });
 
   it('stops by itself when the room closes, keeping what was recorded', async () => {

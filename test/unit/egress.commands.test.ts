@@ -88,6 +88,7 @@ describe('compositeCommand', () => {
     const args = toArgs(spec);
     expect(args.filter((a, i) => args[i - 1] === '-map')).toEqual(['[vout]', '[aout]']);
     expect(argAfter(args, '-c:v')).toBe('libvpx');
+    expect(argAfter(args, '-cpu-used')).toBe('-8'); // fixed speed: keeps up with live input
     expect(argAfter(args, '-c:a')).toBe('libopus');
     expect(args.filter((a) => a === '-c:v')).toHaveLength(1);
   });
