@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { Context, ServiceSchema } from 'moleculer';
+import { NODE_LOST_EVENT, type NodeLostPayload } from '../actors/cluster/NodeDeathWatch';
 import { GatewaySignalEvent, GatewaySignalSchema } from '../schemas/actors';
 import type { Config } from '../schemas/config';
 import type { NodeId } from '../schemas/ids';
@@ -39,9 +40,11 @@ export function createGatewayService(options: GatewayServiceOptions): ServiceSch
     },
 
     events: {
-      '$node.disconnected'(ctx: Context<{ node: { id: string } }>) {
-        const told = server?.nodeLost(ctx.params.node.id) ?? 0;
-        if (told > 0) this.logger.warn(`node ${ctx.params.node.id} died: ${told} participant(s) told to reconnect`);
+      // Confirmed deaths only (missed heartbeats and an expired registry entry): a NATS outage
+      // alone must not send everyone to reconnect.
+      [NODE_LOST_EVENT](ctx: Context<NodeLostPayload>) {
+        const told = server?.nodeLost(ctx.params.nodeId) ?? 0;
+        if (told > 0) this.logger.warn(`node ${ctx.params.nodeId} died: ${told} participant(s) told to reconnect`);
       },
       [GatewaySignalEvent]: {
         handler(ctx: Context<unknown>) {

@@ -5,10 +5,10 @@ import type { LeasedRoomDirectory } from './RedisRoomDirectory';
 import type { TrackCascade } from './TrackCascade';
 
 /**
- * What this node does when another node dies (Moleculer's node-disconnect, after missed
- * heartbeats): rooms it owns drop the dead node's participants and pipes; rooms the dead node
- * owned are taken over (one survivor wins each, atomically in Redis) and rebuilt from the
- * participant actors that are still alive.
+ * What this node does when another node dies (NODE_LOST_EVENT: Moleculer's node-disconnect after
+ * missed heartbeats, confirmed by its expired registry entry; see NodeDeathWatch): rooms it owns
+ * drop the dead node's participants and pipes; rooms the dead node owned are taken over (one
+ * survivor wins each, atomically in Redis) and rebuilt from the participant actors still alive.
  */
 export class Failover {
   constructor(

@@ -77,6 +77,13 @@ describe.each([
         for (const s of [s1, s2, s3]) {
           for (const mirror of s.producers.filter((p) => p.piped)) expect(mirror.byteCount).toBeGreaterThan(0);
         }
+        // Every simulcast layer alice's camera sends crosses: each mirror receives as many streams as the origin.
+        const camera = s1.producers.find((p) => p.kind === 'video' && !p.piped);
+        await poll('alice\'s simulcast layers on node2 and node3', async () => {
+          const [o, m2, m3] = await Promise.all([0, 1, 2].map(async (i) => (await cluster.call<RoomMediaStats[]>(nodeFor(i), 'media.roomStats', { roomId: room }))[0]));
+          const layers = [o, m2, m3].map((s) => s?.producers.find((p) => p.producerId === camera?.producerId)?.streams ?? 0);
+          return { done: (layers[0] ?? 0) >= 2 && layers.every((n) => n === layers[0]), detail: `origin/node2/node3 streams: ${layers.join('/')}` };
+        });
       }
     }));
 });

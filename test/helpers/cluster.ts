@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, rmSync, statSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Redis } from 'ioredis';
@@ -8,7 +8,10 @@ import { ServiceBroker } from 'moleculer';
 import { mintToken } from '../../gateway/auth/tokens';
 import type { Role } from '../../schemas/roles';
 import { withPostgresSchema, type TestDatabase } from './db';
+import { childPids, delayRelay, processAlive, ServerProcess, tail } from './clusterProcesses';
 import { freePort, freeUdpPortRange } from './ports';
+
+export { delayRelay, tail } from './clusterProcesses';
 
 /**
  * A Cascade cluster for tests: N nodes as separate processes (`node dist/cli/cascade.js server`),
@@ -54,6 +57,11 @@ export interface ClusterOptions {
   clustered?: boolean;
   heartbeatIntervalSeconds?: number;
   heartbeatTimeoutSeconds?: number;
+  /**
+   * One-way delay (ms) added to node i's NATS traffic (a relay in this process), to model a node
+   * far from the others: every actor message between it and the rest then pays the round trip.
+   */
+  natsDelayMs?: number[];
   /** Extra CASCADE_* variables for every node. */
   env?: Record<string, string>;
 }
@@ -79,82 +87,6 @@ export function ensureBuilt(): void {
   if (!existsSync(CLI)) throw new Error(`${CLI} missing after the build`);
 }
 
-/** A private server process (nats-server, redis-server) on a free port; restartable on that port. */
-class ServerProcess {
-  #child?: ChildProcess;
-  constructor(
-    readonly name: string,
-    readonly port: number,
-    readonly args: string[],
-    readonly logFile: string,
-  ) {}
-
-  async start(): Promise<void> {
-    const fd = openSync(this.logFile, 'a');
-    this.#child = spawn(this.name, this.args, { stdio: ['ignore', fd, fd] });
-    closeSync(fd);
-    const deadline = Date.now() + 5000;
-    while (!(await tcpOpen(this.port))) {
-      if (Date.now() > deadline || this.#child.exitCode !== null) throw new Error(`${this.name} did not listen on ${this.port}: ${tail(this.logFile, 10)}`);
-      await sleep(25);
-    }
-  }
-
-  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-    const child = this.#child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill(signal);
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-    await exited;
-    clearTimeout(timer);
-  }
-}
-
-async function tcpOpen(port: number): Promise<boolean> {
-  const { connect } = await import('node:net');
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
-export function tail(file: string, lines = 40): string {
-  try {
-    return readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
-  } catch {
-    return '(no log)';
-  }
-}
-
-/** Pids of the direct children of `pid` (a node's mediasoup workers). */
-export function childPids(pid: number): number[] {
-  return readdirSync('/proc')
-    .filter((d) => /^\d+$/.test(d))
-    .filter((d) => {
-      try {
-        const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 export class Cluster {
   readonly runId = randomBytes(4).toString('hex');
   readonly nodes: ClusterNode[] = [];
@@ -169,6 +101,7 @@ export class Cluster {
   database?: TestDatabase;
   readonly #options: ClusterOptions;
   readonly #usedPorts: [number, number][] = [];
+  readonly #relays: { close(): void }[] = [];
 
   private constructor(options: ClusterOptions) {
     this.#options = options;
@@ -206,9 +139,12 @@ export class Cluster {
     return this.probe.call<T, object>(action, params, { nodeID });
   }
 
-  /** GET with the API key. */
-  async api<T>(node: ClusterNode, urlPath: string): Promise<T> {
-    const res = await fetch(`${node.url}${urlPath}`, { headers: { authorization: `Bearer ${API_KEY.key}:${API_KEY.secret}` } });
+  /** GET with the API key (a request lost in a NATS outage must not hold a poll for requestTimeout). */
+  async api<T>(node: ClusterNode, urlPath: string, timeoutMs = 3000): Promise<T> {
+    const res = await fetch(`${node.url}${urlPath}`, {
+      headers: { authorization: `Bearer ${API_KEY.key}:${API_KEY.secret}` },
+      signal: AbortSignal.timeout(timeoutMs),
+    });
     if (!res.ok) throw new Error(`GET ${urlPath} on ${node.name}: ${res.status} ${await res.text()}`);
     return (await res.json()) as T;
   }
@@ -265,6 +201,7 @@ export class Cluster {
       }),
     );
     await this.probe?.stop().catch(() => undefined);
+    for (const relay of this.#relays) relay.close();
     this.redis?.disconnect();
     await this.nats?.stop();
     await this.redisServer?.stop();
@@ -349,10 +286,18 @@ export class Cluster {
     }
   }
 
+  async #natsUrlFor(i: number): Promise<string> {
+    const delay = this.#options.natsDelayMs?.[i] ?? 0;
+    if (delay <= 0 || !this.nats) return this.natsUrl;
+    const relay = await delayRelay(this.nats.port, delay);
+    this.#relays.push(relay);
+    return `nats://127.0.0.1:${relay.port}`;
+  }
+
   async #nodeEnv(i: number): Promise<NodeJS.ProcessEnv> {
     const name = `node${i + 1}`;
     const rtc = await this.#freeRange(1);
-    const pipes = await this.#freeRange(40);
+    const pipes = await this.#freeRange(300);
     const httpPort = await freePort();
     const db = this.database?.cfg;
     // Only what the test decides: no CASCADE_* from the caller's environment leaks into a node.
@@ -377,7 +322,7 @@ export class Cluster {
       CASCADE_LOG_LEVEL: 'info',
       ...(this.clustered
         ? {
-            CASCADE_CLUSTER_TRANSPORTER: this.natsUrl,
+            CASCADE_CLUSTER_TRANSPORTER: await this.#natsUrlFor(i),
             CASCADE_CLUSTER_REDIS_URL: this.redisUrl,
             CASCADE_CLUSTER_REGION_DISTANCES: JSON.stringify(REGION_DISTANCES),
             CASCADE_CLUSTER_HEARTBEAT_INTERVAL_SECONDS: String(this.#options.heartbeatIntervalSeconds ?? 1),

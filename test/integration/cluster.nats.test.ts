@@ -53,11 +53,8 @@ test.each([1000, 5000])('NATS down for %i ms loses no room: same owner and membe
       expect(owner).toBe(node1.id);
 
       const before = mirrorBytes(await roomStats(node2, room));
-      const t0 = Date.now();
       await cluster.restartNats(downMs);
-      const t1 = Date.now();
       await cluster.waitForCluster(20000);
-      console.log('restart', t1 - t0, 'cluster', Date.now() - t1);
       // The probe's own NATS connection comes back too; calls work again.
       await poll('the probe to reach node2 again', async () => {
         const bytes = mirrorBytes(await roomStats(node2, room));
