@@ -1,7 +1,7 @@
 import type { RoomMediaStats } from '../media';
 import type { ParticipantSnapshot } from '../schemas/actors';
 import { launchChromium, poll } from '../test/helpers/browser';
-import { Cluster, type ClusterNode } from '../test/helpers/cluster';
+import { Cluster } from '../test/helpers/cluster';
 import { ingest, openClient, WsParticipant } from '../test/helpers/clusterClients';
 import { argNumber, argString, fmt, printHeader, table } from './lib/stats';
 
@@ -26,10 +26,6 @@ import { argNumber, argString, fmt, printHeader, table } from './lib/stats';
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function roomStats(cluster: Cluster, node: ClusterNode, roomId: string): Promise<RoomMediaStats> {
-  const [stats] = await cluster.call<RoomMediaStats[]>(node, 'media.roomStats', { roomId });
-  return stats ?? { roomId, producers: [], consumers: [], pipes: [] };
-}
 
 interface Row {
   subscribers: number;
@@ -76,14 +72,14 @@ async function measure(cluster: Cluster, subscribers: number, seconds: number, u
     if (viewers.some((v) => v.nodeId !== node2.id)) throw new Error('a viewer was not placed on node2');
 
     await poll('media to reach node2', async () => {
-      const s = await roomStats(cluster, node2, room);
+      const s = await cluster.roomStats(node2, room);
       const mirrors = s.producers.filter((p) => p.piped && p.byteCount > 0).length;
       return { done: mirrors === tracks.length, detail: `${mirrors}/${tracks.length} mirrors receiving` };
     });
     await sleep(2000); // past the first key frames and the bandwidth ramp-up
-    const before = await Promise.all([roomStats(cluster, node1, room), roomStats(cluster, node2, room)]);
+    const before = await Promise.all([cluster.roomStats(node1, room), cluster.roomStats(node2, room)]);
     await sleep(seconds * 1000);
-    const after = await Promise.all([roomStats(cluster, node1, room), roomStats(cluster, node2, room)]);
+    const after = await Promise.all([cluster.roomStats(node1, room), cluster.roomStats(node2, room)]);
 
     const toNode2 = (s: RoomMediaStats) => s.consumers.filter((c) => c.remoteNodeId === node2.id);
     const delta = (pick: (origin: RoomMediaStats) => number) => pick(after[0]) - pick(before[0]);

@@ -88,6 +88,11 @@ function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>)
   return base;
 }
 
+/** `over` laid on a copy of `base` (objects merged key by key, arrays and scalars replaced). */
+export function mergeConfig<T>(base: DeepPartial<T>, over: DeepPartial<T>): DeepPartial<T> {
+  return deepMerge(structuredClone(base) as Record<string, unknown>, structuredClone(over) as Record<string, unknown>) as DeepPartial<T>;
+}
+
 function readFile(file: string): Record<string, unknown> {
   let text: string;
   try {

@@ -1,7 +1,7 @@
 import { createSocket } from 'node:dgram';
 import { createServer } from 'node:net';
 import { startServer, type RunningServer } from '../../cli/server';
-import type { DeepPartial } from '../../config/load';
+import { mergeConfig, type DeepPartial } from '../../config/load';
 import type { Config } from '../../schemas/config';
 
 /**
@@ -20,17 +20,9 @@ export async function startBenchServer(overrides: DeepPartial<Config> = {}): Pro
     log: { level: 'warn' },
     room: { maxParticipants: 10_000 },
   };
-  return startServer({ overrides: merge(base, overrides) });
+  return startServer({ overrides: mergeConfig(base, overrides) });
 }
 
-function merge<T>(base: T, over: DeepPartial<T>): T {
-  const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
-  for (const [k, v] of Object.entries(over as Record<string, unknown>)) {
-    const cur = out[k];
-    out[k] = v && typeof v === 'object' && !Array.isArray(v) && cur && typeof cur === 'object' ? merge(cur, v as DeepPartial<typeof cur>) : v;
-  }
-  return out as T;
-}
 
 /** The open-mode WebSocket URL for one participant. */
 export function wsUrl(server: RunningServer, room: string, identity: string): string {

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { Redis } from 'ioredis';
 import { ServiceBroker } from 'moleculer';
 import { mintToken } from '../../gateway/auth/tokens';
+import type { RoomMediaStats } from '../../media';
 import type { Role } from '../../schemas/roles';
 import { withPostgresSchema, type TestDatabase } from './db';
 import { childPids, delayRelay, processAlive, ServerProcess, tail } from './clusterProcesses';
@@ -133,6 +134,12 @@ export class Cluster {
   }
 
   /** Calls an action on one node through the probe broker (clustered only). */
+  /** One room's media objects on a node (producers, consumers, pipes with byte counters); empty when the node hosts none. */
+  async roomStats(node: ClusterNode, roomId: string): Promise<RoomMediaStats> {
+    const [stats] = await this.call<RoomMediaStats[]>(node, 'media.roomStats', { roomId });
+    return stats ?? { roomId, producers: [], consumers: [], pipes: [] };
+  }
+
   call<T>(node: ClusterNode | string, action: string, params: object = {}): Promise<T> {
     if (!this.probe) throw new Error('no probe broker: the single-node mode has no transporter');
     const nodeID = typeof node === 'string' ? this.node(node).id : node.id;

@@ -1,5 +1,5 @@
 import { startServer, type RunningServer } from '../../cli/server';
-import type { DeepPartial } from '../../config/load';
+import { mergeConfig, type DeepPartial } from '../../config/load';
 import type { Config } from '../../schemas/config';
 import { freeUdpPortRange } from './ports';
 
@@ -19,17 +19,9 @@ export async function startTestServer(overrides: DeepPartial<Config> = {}): Prom
     database: { sqlitePath: ':memory:' },
     log: { level: 'warn' },
   };
-  return startServer({ overrides: merge(base, overrides) });
+  return startServer({ overrides: mergeConfig(base, overrides) });
 }
 
-function merge<T>(base: T, over: DeepPartial<T>): T {
-  const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
-  for (const [k, v] of Object.entries(over as Record<string, unknown>)) {
-    const cur = out[k];
-    out[k] = v && typeof v === 'object' && !Array.isArray(v) && cur && typeof cur === 'object' ? merge(cur, v as DeepPartial<typeof cur>) : v;
-  }
-  return out as T;
-}
 
 /** fetch against the server's REST API with the test API key (or the given Authorization). */
 export async function api(

@@ -1,7 +1,7 @@
 import type { RoomInfo } from '../../schemas/actors';
 import type { RoomMediaStats } from '../../media';
 import { poll } from '../helpers/browser';
-import { Cluster, type ClusterNode } from '../helpers/cluster';
+import { Cluster } from '../helpers/cluster';
 import { ingest, WsParticipant, type Ingest } from '../helpers/clusterClients';
 import type { Frame } from '../helpers/signalingClient';
 
@@ -27,10 +27,6 @@ afterAll(async () => {
   await cluster?.stopAll();
 });
 
-async function roomStats(node: ClusterNode, roomId: string): Promise<RoomMediaStats> {
-  const [stats] = await cluster.call<RoomMediaStats[]>(node, 'media.roomStats', { roomId });
-  return stats ?? { roomId, producers: [], consumers: [], pipes: [] };
-}
 
 /** Bytes received by the mirrors (piped-in producers) of the given origin producers. */
 const mirrorBytes = (s: RoomMediaStats, ids: string[]) => s.producers.filter((p) => p.piped && ids.includes(p.producerId)).reduce((sum, p) => sum + p.byteCount, 0);
@@ -65,7 +61,7 @@ test('kill -9 of the owner node: its participants rejoin elsewhere, the room mov
       const doraTracks = [doraFeed.videoProducerId, doraFeed.audioProducerId];
       await Promise.all([bob.subscribe(aliceTracks), carol.subscribe([...aliceTracks, ...doraTracks]), alice.subscribe(doraTracks)]);
       await poll('media of alice and dora on the other nodes', async () => {
-        const [s1, s2, s3] = await Promise.all([roomStats(node1, room), roomStats(node2, room), roomStats(node3, room)]);
+        const [s1, s2, s3] = await Promise.all([cluster.roomStats(node1, room), cluster.roomStats(node2, room), cluster.roomStats(node3, room)]);
         const seen = [mirrorBytes(s2, aliceTracks), mirrorBytes(s3, aliceTracks), mirrorBytes(s3, doraTracks), mirrorBytes(s1, doraTracks)];
         return { done: seen.every((b) => b > 0), detail: `alice->node2 ${seen[0]}, alice->node3 ${seen[1]}, dora->node3 ${seen[2]}, dora->node1 ${seen[3]}` };
       });
@@ -74,7 +70,7 @@ test('kill -9 of the owner node: its participants rejoin elsewhere, the room mov
       const samples: { t: number; bytes: number }[] = [];
       sampler = (async () => {
         while (sampling) {
-          samples.push({ t: Date.now(), bytes: mirrorBytes(await roomStats(node3, room), aliceTracks) });
+          samples.push({ t: Date.now(), bytes: mirrorBytes(await cluster.roomStats(node3, room), aliceTracks) });
           await new Promise((resolve) => setTimeout(resolve, 200));
         }
       })();
@@ -112,7 +108,7 @@ test('kill -9 of the owner node: its participants rejoin elsewhere, the room mov
         }
       }
       // No pipe towards the dead node, and no mirror of its tracks, is left on the survivors.
-      const [s1, s3] = await Promise.all([roomStats(node1, room), roomStats(node3, room)]);
+      const [s1, s3] = await Promise.all([cluster.roomStats(node1, room), cluster.roomStats(node3, room)]);
       expect([...s1.pipes, ...s3.pipes].map((p) => p.remoteNodeId)).not.toContain(node2.id);
       expect([...s1.producers, ...s3.producers].map((p) => p.producerId)).not.toEqual(expect.arrayContaining([doraTracks[0]]));
 
@@ -122,10 +118,10 @@ test('kill -9 of the owner node: its participants rejoin elsewhere, the room mov
       const carolTracks = [carolFeed.videoProducerId, carolFeed.audioProducerId];
       await Promise.all([bob2.subscribe(carolTracks), alice.subscribe(carolTracks)]);
       await poll('carol\'s media on node1', async () => {
-        const bytes = mirrorBytes(await roomStats(node1, room), carolTracks);
+        const bytes = mirrorBytes(await cluster.roomStats(node1, room), carolTracks);
         return { done: bytes > 0, detail: `${bytes} B` };
       });
-      const after = await roomStats(node3, room);
+      const after = await cluster.roomStats(node3, room);
       expect(after.pipes.map((p) => p.remoteNodeId)).toEqual([node1.id]);
       expect(after.consumers.filter((c) => c.remoteNodeId === node1.id).map((c) => c.producerId).sort()).toEqual([...carolTracks].sort());
 

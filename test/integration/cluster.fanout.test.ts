@@ -1,6 +1,6 @@
 import type { RoomMediaStats } from '../../media';
 import { poll } from '../helpers/browser';
-import { Cluster, type ClusterNode } from '../helpers/cluster';
+import { Cluster } from '../helpers/cluster';
 import { ingest, WsParticipant, type Ingest } from '../helpers/clusterClients';
 
 /**
@@ -24,10 +24,6 @@ afterAll(async () => {
   await cluster?.stopAll();
 });
 
-async function roomStats(node: ClusterNode, roomId: string): Promise<RoomMediaStats> {
-  const [stats] = await cluster.call<RoomMediaStats[]>(node, 'media.roomStats', { roomId });
-  return stats ?? { roomId, producers: [], consumers: [], pipes: [] };
-}
 
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 
@@ -49,7 +45,7 @@ test(`${SUBSCRIBERS} subscribers on node2: one pipe consumer per track from node
       await Promise.all(subscribers.map((s) => s.subscribe(tracks)));
 
       const pipeConsumers = (s: RoomMediaStats) => s.consumers.filter((c) => c.remoteNodeId === node2.id);
-      const [origin, edge] = await Promise.all([roomStats(node1, room), roomStats(node2, room)]);
+      const [origin, edge] = await Promise.all([cluster.roomStats(node1, room), cluster.roomStats(node2, room)]);
       expect(pipeConsumers(origin).map((c) => c.producerId).sort()).toEqual([...tracks].sort());
       expect(origin.pipes.map((p) => p.remoteNodeId)).toEqual([node2.id]);
       expect(origin.consumers.filter((c) => c.remoteNodeId === undefined)).toHaveLength(0);
@@ -62,13 +58,13 @@ test(`${SUBSCRIBERS} subscribers on node2: one pipe consumer per track from node
 
       // Media flows: measure a window after the first packets.
       await poll('media to cross the pipe', async () => {
-        const s = await roomStats(node2, room);
+        const s = await cluster.roomStats(node2, room);
         const bytes = s.producers.filter((p) => p.piped).map((p) => `${p.kind} ${p.byteCount}`);
         return { done: s.producers.filter((p) => p.piped && p.byteCount > 0).length === 2, detail: bytes.join(', ') };
       });
-      const before = await Promise.all([roomStats(node1, room), roomStats(node2, room)]);
+      const before = await Promise.all([cluster.roomStats(node1, room), cluster.roomStats(node2, room)]);
       await new Promise((resolve) => setTimeout(resolve, 4000));
-      const after = await Promise.all([roomStats(node1, room), roomStats(node2, room)]);
+      const after = await Promise.all([cluster.roomStats(node1, room), cluster.roomStats(node2, room)]);
       const delta = (pick: (o: RoomMediaStats, e: RoomMediaStats) => number) => pick(after[0], after[1]) - pick(before[0], before[1]);
       const produced = delta((o) => sum(o.producers.map((p) => p.byteCount)));
       const piped = delta((o) => sum(pipeConsumers(o).map((c) => c.byteCount)));
@@ -85,7 +81,7 @@ test(`${SUBSCRIBERS} subscribers on node2: one pipe consumer per track from node
       // The last subscriber leaves: the pipe consumers on node1 and the mirrors on node2 close.
       await Promise.all(subscribers.splice(0).map((s) => s.leave()));
       await poll('pipe consumers and mirrors to close', async () => {
-        const [o, e] = await Promise.all([roomStats(node1, room), roomStats(node2, room)]);
+        const [o, e] = await Promise.all([cluster.roomStats(node1, room), cluster.roomStats(node2, room)]);
         const left = pipeConsumers(o).length + e.producers.filter((p) => p.piped).length;
         return { done: left === 0, detail: `${pipeConsumers(o).length} pipe consumers on node1, ${e.producers.filter((p) => p.piped).length} mirrors on node2` };
       }, { timeoutMs: 10000 });
@@ -94,7 +90,7 @@ test(`${SUBSCRIBERS} subscribers on node2: one pipe consumer per track from node
       const late = await WsParticipant.join(node2, cluster.token(room, 'late', { role: 'viewer' }));
       subscribers.push(late);
       await late.subscribe(tracks);
-      expect(pipeConsumers(await roomStats(node1, room))).toHaveLength(2);
+      expect(pipeConsumers(await cluster.roomStats(node1, room))).toHaveLength(2);
     } finally {
       await Promise.all(subscribers.map((s) => s.leave()));
       await feed?.stop();

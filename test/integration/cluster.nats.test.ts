@@ -1,7 +1,7 @@
 import type { RoomInfo } from '../../schemas/actors';
 import type { RoomMediaStats } from '../../media';
 import { poll } from '../helpers/browser';
-import { Cluster, type ClusterNode } from '../helpers/cluster';
+import { Cluster } from '../helpers/cluster';
 import { ingest, WsParticipant, type Ingest } from '../helpers/clusterClients';
 
 /**
@@ -25,10 +25,6 @@ afterAll(async () => {
   await cluster?.stopAll();
 });
 
-async function roomStats(node: ClusterNode, roomId: string): Promise<RoomMediaStats> {
-  const [stats] = await cluster.call<RoomMediaStats[]>(node, 'media.roomStats', { roomId });
-  return stats ?? { roomId, producers: [], consumers: [], pipes: [] };
-}
 
 const mirrorBytes = (s: RoomMediaStats) => s.producers.filter((p) => p.piped).reduce((sum, p) => sum + p.byteCount, 0);
 
@@ -46,22 +42,22 @@ test.each([1000, 5000])('NATS down for %i ms loses no room: same owner and membe
       const tracks = [feed.videoProducerId, feed.audioProducerId];
       await bob.subscribe(tracks);
       await poll('alice\'s media on node2', async () => {
-        const bytes = mirrorBytes(await roomStats(node2, room));
+        const bytes = mirrorBytes(await cluster.roomStats(node2, room));
         return { done: bytes > 0, detail: `${bytes} B` };
       });
       const owner = await cluster.redis?.get(`cascade:room:${room}:owner`);
       expect(owner).toBe(node1.id);
 
-      const before = mirrorBytes(await roomStats(node2, room));
+      const before = mirrorBytes(await cluster.roomStats(node2, room));
       await cluster.restartNats(downMs);
       await cluster.waitForCluster(20000);
       // The probe's own NATS connection comes back too; calls work again.
       await poll('the probe to reach node2 again', async () => {
-        const bytes = mirrorBytes(await roomStats(node2, room));
+        const bytes = mirrorBytes(await cluster.roomStats(node2, room));
         return { done: bytes > before, detail: `${bytes} B (before the outage ${before} B)` };
       });
       // Media crossed node1 -> node2 during the outage (~350 kb/s; a stall would leave it near `before`).
-      const afterOutage = mirrorBytes(await roomStats(node2, room));
+      const afterOutage = mirrorBytes(await cluster.roomStats(node2, room));
       expect(afterOutage - before).toBeGreaterThan((downMs / 1000) * 25_000);
 
       // The room is still there, with the same owner and both members.
@@ -76,7 +72,7 @@ test.each([1000, 5000])('NATS down for %i ms loses no room: same owner and membe
       clients.push(carol);
       await carol.subscribe(tracks);
       await poll('alice\'s media on node3', async () => {
-        const bytes = mirrorBytes(await roomStats(node3, room));
+        const bytes = mirrorBytes(await cluster.roomStats(node3, room));
         return { done: bytes > 0, detail: `${bytes} B` };
       });
       // Nobody was told to reconnect or left.
