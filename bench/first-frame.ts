@@ -35,11 +35,13 @@ interface Marks {
   timeline: Record<string, number>;
 }
 
-/** Milestones in the order a joining client normally reaches them (the breakdown table). */
+/**
+ * Milestones in the order a joining client normally reaches them (the breakdown table). The
+ * client takes the routers' capabilities from its page: no getRouterRtpCapabilities round trip.
+ */
 const MILESTONES = [
   'DOMContentLoaded',
   'ws open',
-  '← getRouterRtpCapabilities',
   '← join',
   '← createTransport',
   '← consume',
@@ -66,6 +68,7 @@ function instrument({ publisher, pollMs }: { publisher: string; pollMs: number }
   const methods = new Map<unknown, string>();
   g.WebSocket = class extends NativeWebSocket {
     constructor(...args: unknown[]) {
+      mark('ws created');
       super(...args);
       this.addEventListener('open', () => mark('ws open'));
       this.addEventListener('message', (e: { data: string }) => {

@@ -89,6 +89,34 @@ withServer(program.command('stats').description('Cluster statistics (through the
   process.stdout.write(`${JSON.stringify(await restCall(config, opts.url, 'GET', '/stats'), null, 2)}\n`);
 });
 
+type WebhookRow = { id: string; url: string; events: string[]; active: boolean; created_at: string; secret?: string };
+
+withServer(program.command('webhooks').description('List webhook subscriptions (through the REST API)')).action(async (opts: { config?: string; url?: string }) => {
+  const config = loadConfig(opts.config ? { file: opts.config } : {});
+  const { webhooks } = await restCall<{ webhooks: WebhookRow[] }>(config, opts.url, 'GET', '/webhooks');
+  for (const h of webhooks) process.stdout.write(`${h.id}\t${h.active ? 'active' : 'inactive'}\t${h.events.join(',')}\t${h.url}\n`);
+  process.stdout.write(`${webhooks.length} webhooks\n`);
+});
+
+withServer(program.command('webhooks:create').description('Subscribe a URL to webhook events; prints the signing secret (shown once)'))
+  .requiredOption('--target <url>', 'receiver URL (http:// or https://)')
+  .option('--events <names>', 'comma-separated event names, or * for all', '*')
+  .option('--secret <secret>', 'HMAC key (default: generated)')
+  .action(async (opts: { config?: string; url?: string; target: string; events: string; secret?: string }) => {
+    const config = loadConfig(opts.config ? { file: opts.config } : {});
+    const events = opts.events.split(',').map((e) => e.trim()).filter(Boolean);
+    const hook = await restCall<WebhookRow>(config, opts.url, 'POST', '/webhooks', { url: opts.target, events, ...(opts.secret ? { secret: opts.secret } : {}) });
+    process.stdout.write(`${hook.id}\nsecret: ${hook.secret}\n`);
+  });
+
+withServer(program.command('webhooks:delete').description('Delete a webhook subscription').argument('<id>', 'webhook id')).action(
+  async (id: string, opts: { config?: string; url?: string }) => {
+    const config = loadConfig(opts.config ? { file: opts.config } : {});
+    await restCall(config, opts.url, 'DELETE', `/webhooks/${encodeURIComponent(id)}`);
+    process.stdout.write(`deleted ${id}\n`);
+  },
+);
+
 program
   .command('migrate')
   .description('Apply pending database migrations (SQLite file or PostgreSQL from the config)')

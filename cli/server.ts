@@ -2,11 +2,13 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { ServiceBroker } from 'moleculer';
 import { PipeCascade } from '../actors/cluster/PipeCascade';
+import { createEgressService } from '../actors/egress/egress.service';
 import { createMediaService } from '../actors/media/media.service';
 import { createParticipantService } from '../actors/participant/participant.service';
 import { StoreRoomCatalog } from '../actors/room/StoreRoomCatalog';
 import { openStore, type Store } from '../store';
 import { createRoomService } from '../actors/room/room.service';
+import { createWebhooksService } from '../actors/webhooks/webhooks.service';
 import { loadConfig, type DeepPartial } from '../config/load';
 import { createGatewayService } from '../gateway/gateway.service';
 import { brokerOptions } from '../moleculer.config';
@@ -60,6 +62,11 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     }),
   );
   broker.createService(createParticipantService());
+  // Everywhere (job reads, failing a dead node's jobs); jobs run only with the media role too,
+  // since ffmpeg reads RTP from this node's own routers.
+  broker.createService(createEgressService({ config, store, runsJobs: roles.has('egress') && roles.has('media') }));
+  // On every node: events are emitted balanced, so one instance in the cluster delivers each.
+  broker.createService(createWebhooksService({ config, store }));
   if (roles.has('gateway')) broker.createService(createGatewayService({ config, publicDir: path.join(projectRoot(), 'dist', 'public') }));
 
   try {

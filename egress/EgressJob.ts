@@ -99,8 +99,8 @@ export class EgressJob extends TypedEmitter<EgressJobEvents> {
       files: [...this.#files],
       ...(this.#reason ? { reason: this.#reason } : {}),
       ...(this.#error ? { error: this.#error } : {}),
-      ...(this.#startedAt ? { startedAt: this.#startedAt } : {}),
-      ...(this.#endedAt ? { endedAt: this.#endedAt } : {}),
+      ...(this.#startedAt ? { startedAt: this.#startedAt.toISOString() } : {}),
+      ...(this.#endedAt ? { endedAt: this.#endedAt.toISOString() } : {}),
     };
   }
 

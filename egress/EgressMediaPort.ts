@@ -1,5 +1,5 @@
 import type { ConsumerId, ProducerId, RoomId, TransportId } from '../schemas/ids';
-import type { MediaKind, Opaque } from '../schemas/media';
+import type { MediaKind, MediaRequest, Opaque } from '../schemas/media';
 
 /**
  * What egress needs from a media node, and nothing more: RTP of one producer sent over a plain
@@ -36,4 +36,16 @@ export interface EgressMediaPort {
   resumeConsumer(consumerId: ConsumerId): Promise<void>;
   /** Closes the consumer and its transport. Unknown or already closed: no error. */
   closeConsumer(consumerId: ConsumerId): Promise<void>;
+}
+
+/** The media node's request for an egress consumer (the holder is reported as its participant). */
+export function plainConsumerRequest(request: PlainConsumerRequest): MediaRequest<'createPlainConsumer'> {
+  const { roomId, producerId, remoteIp, remoteRtpPort, remoteRtcpPort, holder } = request;
+  return { roomId, producerId, remoteIp, remoteRtpPort, remoteRtcpPort, participantId: holder };
+}
+
+/** What egress keeps of the media node's answer. */
+export function plainConsumerInfo(consumer: PlainConsumerInfo): PlainConsumerInfo {
+  const { transportId, consumerId, kind, rtpParameters } = consumer;
+  return { transportId, consumerId, kind, rtpParameters };
 }

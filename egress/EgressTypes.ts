@@ -1,24 +1,25 @@
-import { Type, type Static } from '@sinclair/typebox';
-import type { EgressId, ParticipantId, ProducerId, RoomId } from '../schemas/ids';
-import type { MediaKind } from '../schemas/media';
+import type { EgressId, RoomId } from '../schemas/ids';
+import type {
+  EgressEndReason,
+  EgressFile,
+  EgressKind,
+  EgressProgress,
+  EgressState,
+  RecordingFormat,
+} from '../schemas/egress';
 import type { EgressMediaPort } from './EgressMediaPort';
 
-/**
- * Shapes of an egress job. The ones that travel (state, progress, reasons, file info) are TypeBox
- * schemas so the actor and REST layers can validate and re-export them; the rest are plain types.
- */
-
-export const EgressKindSchema = Type.Union([Type.Literal('recording'), Type.Literal('rtmp')]);
-export type EgressKind = Static<typeof EgressKindSchema>;
-
-export const EgressStateSchema = Type.Union([
-  Type.Literal('starting'),
-  Type.Literal('active'),
-  Type.Literal('stopping'),
-  Type.Literal('complete'),
-  Type.Literal('failed'),
-]);
-export type EgressState = Static<typeof EgressStateSchema>;
+/** Shapes of an egress job. The ones that travel live in schemas/egress.ts; these are egress/'s own. */
+export type {
+  EgressEndReason,
+  EgressFile,
+  EgressInfo,
+  EgressKind,
+  EgressProgress,
+  EgressState,
+  EgressTrack,
+  RecordingFormat,
+} from '../schemas/egress';
 
 /**
  * Allowed transitions; anything else is a bug and throws. Every end goes through stopping (ffmpeg
@@ -31,51 +32,6 @@ export const EGRESS_TRANSITIONS: Readonly<Record<EgressState, readonly EgressSta
   complete: [],
   failed: [],
 };
-
-export const RecordingFormatSchema = Type.Union([Type.Literal('webm'), Type.Literal('mp4')]);
-export type RecordingFormat = Static<typeof RecordingFormatSchema>;
-
-export const EgressProgressSchema = Type.Object({
-  /** Seconds of media written (sum of finished segments plus the running one). */
-  durationSeconds: Type.Number(),
-  bytesWritten: Type.Integer(),
-  bitrateKbps: Type.Number(),
-  /** RTMP: times ffmpeg was restarted because the sink dropped or refused the stream. */
-  reconnects: Type.Integer(),
-});
-export type EgressProgress = Static<typeof EgressProgressSchema>;
-
-/** Why a job ended (or is reconnecting). A closed set, logged and stored as is. */
-export const EgressEndReasonSchema = Type.Union([
-  Type.Literal('stopped'),
-  Type.Literal('room_closed'),
-  Type.Literal('start_timeout'),
-  Type.Literal('ffmpeg_exited'),
-  Type.Literal('sink_unreachable'),
-  Type.Literal('media_error'),
-  Type.Literal('finalize_failed'),
-]);
-export type EgressEndReason = Static<typeof EgressEndReasonSchema>;
-
-export const EgressFileSchema = Type.Object({
-  path: Type.String(),
-  /** 'composite': the room's grid; 'track': one producer's media. */
-  layout: Type.Union([Type.Literal('composite'), Type.Literal('track')]),
-  producerId: Type.Optional(Type.String()),
-  participantId: Type.Optional(Type.String()),
-  durationSeconds: Type.Number(),
-  sizeBytes: Type.Integer(),
-  /** Codec names ffprobe found, e.g. ['vp8', 'opus']. */
-  codecs: Type.Array(Type.String()),
-});
-export type EgressFile = Static<typeof EgressFileSchema>;
-
-/** A track the job records or streams. The actor tells the job about tracks as they come and go. */
-export interface EgressTrack {
-  producerId: ProducerId;
-  participantId: ParticipantId;
-  kind: MediaKind;
-}
 
 export interface EgressJobOptions {
   id: EgressId;
@@ -143,21 +99,4 @@ export interface EgressJobEvents {
     files: EgressFile[];
     progress: EgressProgress;
   };
-}
-
-/** Snapshot for REST and persistence; the RTMP URL appears only redacted. */
-export interface EgressInfo {
-  id: EgressId;
-  roomId: RoomId;
-  kind: EgressKind;
-  state: EgressState;
-  composite: boolean;
-  format: RecordingFormat | 'flv';
-  urlRedacted?: string;
-  progress: EgressProgress;
-  files: EgressFile[];
-  reason?: EgressEndReason;
-  error?: string;
-  startedAt?: Date;
-  endedAt?: Date;
 }

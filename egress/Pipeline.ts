@@ -86,31 +86,36 @@ export class Pipeline extends TypedEmitter<PipelineEvents> {
     const o = this.#options;
     this.#ports = await allocatePortPairs(o.tracks.length, o.listenIp, o.portRange);
     const skipped: { track: EgressTrack; error: string }[] = [];
-    for (const [i, track] of o.tracks.entries()) {
-      const ports = this.#ports[i] as PortPair;
-      try {
-        const consumer = await o.media.createPlainConsumer({
-          roomId: o.roomId,
-          producerId: track.producerId,
-          remoteIp: o.listenIp,
-          remoteRtpPort: ports.rtpPort,
-          remoteRtcpPort: ports.rtcpPort,
-          holder: o.holder,
-        });
-        if (this.#closed) {
-          await o.media.closeConsumer(consumer.consumerId).catch(() => undefined);
-          break;
-        }
+    // Side by side: each consumer may need a pipe from another node first (a round trip or two).
+    const opened = await Promise.all(
+      o.tracks.map(async (track, i) => {
+        const ports = this.#ports[i] as PortPair;
         try {
-          const codec = codecName(mediaCodec(consumer.rtpParameters));
-          this.#inputs.push({ track, ports, consumer, codec });
+          const consumer = await o.media.createPlainConsumer({
+            roomId: o.roomId,
+            producerId: track.producerId,
+            remoteIp: o.listenIp,
+            remoteRtpPort: ports.rtpPort,
+            remoteRtcpPort: ports.rtcpPort,
+            holder: o.holder,
+          });
+          try {
+            return { track, ports, consumer, codec: codecName(mediaCodec(consumer.rtpParameters)) };
+          } catch (error) {
+            await o.media.closeConsumer(consumer.consumerId).catch(() => undefined);
+            throw error;
+          }
         } catch (error) {
-          await o.media.closeConsumer(consumer.consumerId).catch(() => undefined);
-          throw error;
+          skipped.push({ track, error: (error as Error).message });
+          return undefined;
         }
-      } catch (error) {
-        skipped.push({ track, error: (error as Error).message });
-      }
+      }),
+    );
+    for (const input of opened) {
+      if (!input) continue;
+      // Closed meanwhile: what was opened is closed again, in order.
+      if (this.#closed) await o.media.closeConsumer(input.consumer.consumerId).catch(() => undefined);
+      else this.#inputs.push(input);
     }
     if (this.#inputs.length > 0) {
       this.#sdpPath = join(o.workDir, `${o.name}.sdp`);

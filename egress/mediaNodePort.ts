@@ -1,6 +1,6 @@
 import type { MediaNode } from '../media';
 import { toCascadeError } from '../schemas/errors';
-import type { EgressMediaPort } from './EgressMediaPort';
+import { plainConsumerInfo, plainConsumerRequest, type EgressMediaPort } from './EgressMediaPort';
 
 /**
  * EgressMediaPort over a MediaNode in this process. (An egress job on another node than the
@@ -10,22 +10,7 @@ import type { EgressMediaPort } from './EgressMediaPort';
  */
 export function mediaNodePort(node: Pick<MediaNode, 'createPlainConsumer' | 'resumeConsumer' | 'closeConsumer'>): EgressMediaPort {
   return {
-    async createPlainConsumer(request) {
-      const consumer = await node.createPlainConsumer({
-        roomId: request.roomId,
-        producerId: request.producerId,
-        remoteIp: request.remoteIp,
-        remoteRtpPort: request.remoteRtpPort,
-        remoteRtcpPort: request.remoteRtcpPort,
-        participantId: request.holder,
-      });
-      return {
-        transportId: consumer.transportId,
-        consumerId: consumer.consumerId,
-        kind: consumer.kind,
-        rtpParameters: consumer.rtpParameters,
-      };
-    },
+    createPlainConsumer: async (request) => plainConsumerInfo(await node.createPlainConsumer(plainConsumerRequest(request))),
     resumeConsumer: (consumerId) => node.resumeConsumer({ consumerId }),
     async closeConsumer(consumerId) {
       try {

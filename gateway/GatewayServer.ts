@@ -3,9 +3,11 @@ import type { AddressInfo } from 'node:net';
 import type { GatewaySignal } from '../schemas/actors';
 import type { Config } from '../schemas/config';
 import type { NodeId } from '../schemas/ids';
+import { createClientPageHandler, type ClientPageConfig } from './http/clientPage';
 import { sendJson, Router } from './http/router';
 import { createStaticHandler } from './http/static';
 import { mountRestApi } from './rest/routes';
+import { RouterCapabilities } from './routerCapabilities';
 import type { SessionRegistry } from './SessionRegistry';
 import { SignalingServer } from './ws/SignalingServer';
 import type { ActorClient, GatewayLogger } from './types';
@@ -33,6 +35,7 @@ export class GatewayServer {
   readonly router: Router;
   readonly #options: GatewayServerOptions;
   readonly #signaling: SignalingServer;
+  readonly #routerCapabilities: RouterCapabilities;
   readonly #http: Server;
   readonly #startedAt = Date.now();
   #address?: GatewayAddress;
@@ -42,14 +45,20 @@ export class GatewayServer {
     this.#options = options;
     const { config, logger } = options;
     this.router = new Router(logger);
+    this.#routerCapabilities = new RouterCapabilities(options.actors);
     mountRestApi(this.router, { actors: options.actors, config, startedAt: this.#startedAt });
+    const page = createClientPageHandler(options.publicDir, () => this.#clientPageConfig());
     this.router
       .get('/client-config.json', (_req, res) => sendJson(res, 200, { authMode: config.auth.mode }))
+      .get('/', page)
+      .get('/index.html', page)
       .fallback(createStaticHandler(options.publicDir));
 
     this.#signaling = new SignalingServer({
       auth: config.auth,
       maxMessageBytes: config.http.maxMessageBytes,
+      maxBufferedBytes: config.http.maxBufferedBytes,
+      routerCapabilities: this.#routerCapabilities,
       actors: options.actors,
       gatewayNodeId: options.gatewayNodeId,
       logger,
@@ -87,6 +96,16 @@ export class GatewayServer {
     return this.#address;
   }
 
+  /** Without capabilities (no media node answered in time) the client asks for them over the socket. */
+  async #clientPageConfig(): Promise<ClientPageConfig> {
+    const authMode = this.#options.config.auth.mode;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), PAGE_CAPABILITIES_WAIT_MS)));
+    const rtpCapabilities = await Promise.race([this.#routerCapabilities.get().catch(() => undefined), timeout]);
+    clearTimeout(timer);
+    return rtpCapabilities ? { authMode, rtpCapabilities } : { authMode };
+  }
+
   /** A signal from the room actors: delivered to this node's sessions in that room. */
   deliver(signal: GatewaySignal): number {
     return this.#signaling.registry.deliver(signal);
@@ -110,6 +129,9 @@ export class GatewayServer {
     return this.#closing;
   }
 }
+
+/** How long the client page waits for a media node's capabilities before going out without them. */
+const PAGE_CAPABILITIES_WAIT_MS = 1000;
 
 /** A URL host that reaches this server from the same machine (browsers need loopback, not 0.0.0.0). */
 function urlHost(host: string): string {

@@ -5,8 +5,9 @@ import type { NodeId, ParticipantId, RoomId } from '../schemas/ids';
 import { JoinedDataSchema, type LeaveReason, type RequestData, type ResponseData } from '../schemas/signaling';
 import { validator } from '../schemas/validate';
 import { joinedHandlers, type JoinedContext, type JoinedMethod } from './handlers';
+import { RouterCapabilities } from './routerCapabilities';
 import { parseRequest, type ParsedRequest } from './ws/parse';
-import { byteLength, errorEventFrame, errorFrame, okFrame, relayedEventFrame } from './ws/frames';
+import { byteLength, errorEventFrame, errorFrame, okFrame, signalFrame } from './ws/frames';
 import { CloseCodes, type ActorClient, type GatewayLogger, type SessionSocket } from './types';
 
 /**
@@ -28,6 +29,13 @@ export interface SignalingSessionOptions {
   /** This gateway's broker node id: the room actor sends our participant's signals here. */
   gatewayNodeId: NodeId;
   maxMessageBytes: number;
+  /**
+   * Bytes queued for a client that does not read above which droppable events are skipped; at
+   * SLOW_CONSUMER_FACTOR times this the connection is closed (http.maxBufferedBytes).
+   */
+  maxBufferedBytes?: number;
+  /** Shared by the gateway's sessions; by default each session asks the media service once. */
+  routerCapabilities?: RouterCapabilities;
   logger: GatewayLogger;
   /** Called once when the session ends (socket closed, left, disconnected by the room). */
   onClosed?: (session: SignalingSession) => void;
@@ -35,8 +43,11 @@ export interface SignalingSessionOptions {
 
 /** Held signals while joining; a join takes milliseconds, so this bound is never reached normally. */
 const MAX_PENDING_SIGNALS = 500;
-/** The media service action (actors/media); not in RoomActions/ParticipantActions. */
-const MEDIA_RTP_CAPABILITIES = 'media.getRouterRtpCapabilities';
+const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024;
+/** A client whose queue keeps growing past the drop threshold up to this multiple is cut off. */
+export const SLOW_CONSUMER_FACTOR = 4;
+/** Events a slow client can miss without harm: the next one supersedes them. */
+const DROPPABLE_EVENTS: ReadonlySet<string> = new Set(['active_speaker']);
 const joinResultValidator = validator(JoinResultSchema);
 const joinedValidator = validator(JoinedDataSchema);
 
@@ -46,12 +57,15 @@ export class SignalingSession {
   readonly #socket: SessionSocket;
   readonly #gatewayNodeId: NodeId;
   readonly #maxMessageBytes: number;
+  readonly #maxBufferedBytes: number;
+  readonly #routerCapabilities: RouterCapabilities;
   readonly #logger: GatewayLogger;
   readonly #onClosed?: (session: SignalingSession) => void;
   #state: SessionState = 'connected';
   #participantId?: ParticipantId;
   #participantNodeId?: NodeId;
   #pendingSignals: GatewaySignal[] = [];
+  #droppedEvents = 0;
 
   constructor(options: SignalingSessionOptions) {
     this.#claims = options.claims;
@@ -59,6 +73,8 @@ export class SignalingSession {
     this.#socket = options.socket;
     this.#gatewayNodeId = options.gatewayNodeId;
     this.#maxMessageBytes = options.maxMessageBytes;
+    this.#maxBufferedBytes = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
+    this.#routerCapabilities = options.routerCapabilities ?? new RouterCapabilities(options.actors);
     this.#logger = options.logger;
     this.#onClosed = options.onClosed;
   }
@@ -160,15 +176,9 @@ export class SignalingSession {
     }
   }
 
-  /**
-   * Any media node will do: every router offers the same codecs (config.codecs). The media
-   * service answers with the capabilities themselves; `{rtpCapabilities}` is accepted too.
-   */
+  /** Any media node will do: every router offers the same codecs (config.codecs). */
   async #routerRtpCapabilities(): Promise<ResponseData<'getRouterRtpCapabilities'>> {
-    const result = await this.#actors.call<Record<string, unknown>>(MEDIA_RTP_CAPABILITIES, {});
-    const wrapped = result.rtpCapabilities;
-    if (wrapped && typeof wrapped === 'object' && !Array.isArray(wrapped)) return { rtpCapabilities: wrapped as Record<string, unknown> };
-    return { rtpCapabilities: result };
+    return { rtpCapabilities: await this.#routerCapabilities.get() };
   }
 
   #handleJoined(method: JoinedMethod, data: unknown): Promise<unknown> {
@@ -273,7 +283,7 @@ export class SignalingSession {
     if (!me) return;
     if (signal.to && !signal.to.includes(me)) return;
     if (signal.except && signal.except.includes(me)) return;
-    this.#send(relayedEventFrame(signal.event, signal.data));
+    this.#send(signalFrame(signal), DROPPABLE_EVENTS.has(signal.event));
     // Admitted from the lobby: `joined` names the node now hosting our participant actor.
     if (signal.event === 'joined' && this.#state === 'waiting') {
       if (joinedValidator.check(signal.data)) {
@@ -302,7 +312,33 @@ export class SignalingSession {
     this.#send(errorEventFrame(body));
   }
 
-  #send(text: string): void {
-    if (this.#socket.isOpen) this.#socket.send(text);
+  /**
+   * Writes a frame unless the client has stopped reading: above maxBufferedBytes queued, droppable
+   * events are skipped; a queue that still grows to SLOW_CONSUMER_FACTOR times that ends the session.
+   */
+  #send(data: string | Buffer, droppable = false): void {
+    if (!this.#socket.isOpen) return;
+    const queued = this.#socket.bufferedAmount;
+    if (queued > this.#maxBufferedBytes) {
+      if (droppable) {
+        if (this.#droppedEvents++ === 0) this.#logger.info(`session ${this.identity}: ${queued} bytes queued; dropping droppable events`);
+        return;
+      }
+      if (queued >= this.#maxBufferedBytes * SLOW_CONSUMER_FACTOR) {
+        this.#closeSlowConsumer(queued);
+        return;
+      }
+    }
+    this.#socket.send(data);
+  }
+
+  /**
+   * Leaves the room as for a lost connection, at once: the close frame queues behind everything
+   * the client has not read, and the socket library cuts the connection if it never does.
+   */
+  #closeSlowConsumer(queued: number): void {
+    this.#logger.warn(`session ${this.identity}: closed, ${queued} bytes queued for a client that does not read (slow_consumer)`);
+    this.socketClosed();
+    this.#socket.close(CloseCodes.slowConsumer, 'slow_consumer');
   }
 }

@@ -53,6 +53,11 @@ export const joinedHandlers: { [M in JoinedMethod]: Handler<M> } = {
   consume: (ctx, data) => toParticipant<ResponseData<'consume'>>(ctx, 'consume', data),
   resumeConsumer: (ctx, data) => empty(toParticipant(ctx, 'resumeConsumer', data)),
   setPreferredLayers: (ctx, data) => empty(toParticipant(ctx, 'setPreferredLayers', data)),
+  produceData: async (ctx, data) => {
+    const result = await toParticipant<ResponseData<'produceData'>>(ctx, 'produceData', data);
+    return { dataProducerId: result.dataProducerId, maxMessageBytes: result.maxMessageBytes };
+  },
+  consumeData: (ctx) => toParticipant<ResponseData<'consumeData'>>(ctx, 'consumeData', {}),
   chat: async (ctx, data) => {
     const params: RoomMessage<'chat'> = { roomId: ctx.roomId, participantId: ctx.participantId, text: data.text };
     if (data.to !== undefined) params.to = data.to;

@@ -11,7 +11,10 @@ export interface ActorClient {
 /** The part of a WebSocket a session writes to. */
 export interface SessionSocket {
   readonly isOpen: boolean;
-  send(text: string): void;
+  /** Bytes accepted by send() but not yet handed to the kernel: grows while the client does not read. */
+  readonly bufferedAmount: number;
+  /** A text frame; a Buffer is UTF-8 JSON encoded once for many sockets (room signals). */
+  send(data: string | Buffer): void;
   close(code: number, reason: string): void;
 }
 
@@ -28,6 +31,8 @@ export const CloseCodes = {
   goingAway: 1001,
   /** Closed by the room: kicked, room closed, lobby rejected. The reason names the event. */
   closedByRoom: 4000,
+  /** The client stopped reading: its queue passed 4 × http.maxBufferedBytes. Reason `slow_consumer`. */
+  slowConsumer: 4008,
   badRequest: 4400,
   unauthorized: 4401,
 } as const;

@@ -1,12 +1,13 @@
 import type { types as ms } from 'mediasoup';
 import { CascadeError } from '../schemas/errors';
 import type { ProducerId, RoomId } from '../schemas/ids';
-import type { ConsumerParams, MediaNodeStats, MediaRequest, Opaque, TransportParams } from '../schemas/media';
+import type { ConsumerParams, DataConsumerParams, MediaNodeStats, MediaRequest, Opaque, TransportParams } from '../schemas/media';
 import { mediaCodecs } from './codecs';
 import { MediaRoom, type TransportAppData } from './MediaRoom';
 import {
   MEDIA_NODE_DEFAULTS,
   type ConnectPipeTransportRequest,
+  type DataEndpoint,
   type MediaNodeEvents,
   type MediaNodeOptions,
   type PipeConsumeRequest,
@@ -18,6 +19,7 @@ import {
   type PlainConsumerRequest,
   type PlainProducerParams,
   type PlainProducerRequest,
+  type RoomDataStats,
   type RoomMediaStats,
   type RtpStreamStats,
   type TransportStats,
@@ -25,6 +27,7 @@ import {
 import { loadMediasoup } from './mediasoupLoader';
 import { rtpStreamStats, transportStats } from './stats';
 import { TypedEmitter } from './TypedEmitter';
+import { waitForExit, withoutUndefined } from './util';
 import { WorkerPool } from './WorkerPool';
 
 type Settings = Required<Omit<MediaNodeOptions, 'announcedIp'>> & { announcedIp?: string };
@@ -170,6 +173,30 @@ export class MediaNode extends TypedEmitter<MediaNodeEvents> {
     );
   }
 
+  /** Data uplink: a DataProducer on the participant's send transport (created with sctp). */
+  async produceData(request: MediaRequest<'produceData'>): Promise<{ dataProducerId: string; maxMessageBytes: number }> {
+    return this.#run(() => this.#roomOfTransport(request.transportId).produceData(request));
+  }
+
+  /** Data downlink: the DataConsumer a participant's recv transport receives every message on. */
+  async consumeData(request: MediaRequest<'consumeData'>): Promise<DataConsumerParams> {
+    return this.#run(() => this.#roomOfTransport(request.transportId).consumeData(request));
+  }
+
+  /** A data message sent on another node: to this node's receivers in the room (none: no-op). */
+  async deliverData(request: MediaRequest<'deliverData'>): Promise<void> {
+    this.#rooms.get(request.roomId)?.data.deliverRemote(request);
+  }
+
+  /** A server-side data participant (bot, test stand-in for a browser) in a room on this node. */
+  async openDataEndpoint(request: { roomId: RoomId; participantId: string; identity: string }): Promise<DataEndpoint> {
+    return this.#run(async () => (await this.#room(request.roomId)).data.openEndpoint(request.participantId, request.identity));
+  }
+
+  async dataStats(request: { roomId: string }): Promise<RoomDataStats | undefined> {
+    return this.#rooms.get(request.roomId)?.data.stats();
+  }
+
   /**
    * Closes the participant's transports on this node; their producers and consumers close with
    * them, and consumers of its producers held by others report consumerClosed. Unknown room or
@@ -313,6 +340,7 @@ export class MediaNode extends TypedEmitter<MediaNodeEvents> {
       enableTcp: s.enableTcp,
       initialOutgoingBitrate: s.initialOutgoingBitrate,
       activeSpeakerIntervalMs: s.activeSpeakerIntervalMs,
+      maxDataMessageBytes: s.maxDataMessageBytes,
       emit: (event, payload) => this.safeEmit(event, payload),
       onClosed: (closed) => this.#onRoomClosed(closed),
     });
@@ -377,22 +405,4 @@ export class MediaNode extends TypedEmitter<MediaNodeEvents> {
       throw new CascadeError('MEDIA_ERROR', error instanceof Error ? error.message : String(error));
     }
   }
-}
-
-function withoutUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
-/** Resolves once none of the processes exists any more (or after timeoutMs). */
-async function waitForExit(pids: number[], timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  const alive = (pid: number): boolean => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  while (pids.some(alive) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
 }

@@ -33,6 +33,8 @@ export type MediaNodeOptions = {
   initialOutgoingBitrate?: number;
   /** ActiveSpeakerObserver interval, ms. Default 300. */
   activeSpeakerIntervalMs?: number;
+  /** Largest data message payload, bytes; larger ones are refused (dataRejected). Default 65536. */
+  maxDataMessageBytes?: number;
 };
 
 export const MEDIA_NODE_DEFAULTS = {
@@ -46,6 +48,7 @@ export const MEDIA_NODE_DEFAULTS = {
   codecs: ['opus', 'VP8', 'VP9', 'H264'],
   initialOutgoingBitrate: 1_000_000,
   activeSpeakerIntervalMs: 300,
+  maxDataMessageBytes: 65536,
 } as const satisfies Omit<Required<MediaNodeOptions>, 'workerBin' | 'announcedIp'>;
 
 /**
@@ -171,4 +174,35 @@ export type RoomMediaStats = {
   } & RtpStreamStats>;
   /** Pipe transports (one per remote node) with their wire counters (SRTP and RTCP included). */
   pipes: Array<{ transportId: string; remoteNodeId: string } & TransportStats>;
+};
+
+/**
+ * A server-side participant's data channels on a room's DirectTransport: it sends frames (see
+ * schemas/dataFrame.ts) as a browser's data producer would, and receives what is delivered to it.
+ */
+export interface DataEndpoint {
+  send(frame: Uint8Array): void;
+  onMessage(listener: (frame: Uint8Array) => void): void;
+  /** Idempotent; also happens when its participant or room closes. */
+  close(): void;
+  readonly closed: boolean;
+}
+
+/** One room's data routing on one node. */
+export type RoomDataStats = {
+  /** Live uplink DataProducers (one per sending participant here). */
+  uplinks: number;
+  /** Live downlink DataProducers (one per receiving participant here). */
+  downlinks: number;
+  /** What the worker lists on the room's DirectTransport (uplink consumers, downlinks, endpoints). */
+  directDataProducers: number;
+  directDataConsumers: number;
+  /** Messages from senders on this node. */
+  received: number;
+  /** Messages from other nodes delivered here. */
+  relayed: number;
+  /** Frames sent to receivers here. */
+  delivered: number;
+  /** Refused messages (too large, bad header). */
+  rejected: number;
 };

@@ -3,6 +3,7 @@ import { CascadeError } from '../schemas/errors';
 import type { ConsumerId, ParticipantId, ProducerId, RoomId, TransportId } from '../schemas/ids';
 import type {
   ConsumerParams,
+  DataConsumerParams,
   Direction,
   MediaCloseReason,
   MediaKind,
@@ -13,6 +14,7 @@ import type {
 } from '../schemas/media';
 import type { MediaNodeEvents, RoomMediaStats } from './MediaNodeTypes';
 import { RoomLinks } from './MediaRoomLinks';
+import { RoomData } from './RoomData';
 import { rtpStreamStats, transportStats } from './stats';
 import type { PooledWorker } from './WorkerPoolTypes';
 
@@ -35,6 +37,7 @@ export type MediaRoomOptions = {
   enableTcp: boolean;
   initialOutgoingBitrate: number;
   activeSpeakerIntervalMs: number;
+  maxDataMessageBytes: number;
   emit: <K extends keyof MediaNodeEvents & string>(event: K, payload: MediaNodeEvents[K]) => void;
   /** Called once when the router closes, whatever closed it. */
   onClosed: (room: MediaRoom) => void;
@@ -56,6 +59,8 @@ export class MediaRoom {
   readonly roomId: RoomId;
   /** Plain (egress) and pipe (cascade) transports of this room. */
   readonly links: RoomLinks = new RoomLinks(this);
+  /** Data messages: uplinks, downlinks and the room's DirectTransport. */
+  readonly data: RoomData;
   readonly #options: MediaRoomOptions;
   readonly #worker: PooledWorker;
   readonly #router: ms.Router;
@@ -83,6 +88,12 @@ export class MediaRoom {
     this.#worker = options.worker;
     this.#router = router;
     this.#speakers = speakers;
+    this.data = new RoomData({
+      roomId: options.roomId,
+      router,
+      maxPayloadBytes: options.maxDataMessageBytes,
+      report: (event, payload) => this.#report(event, payload),
+    });
     speakers.on('dominantspeaker', ({ producer }) => {
       const appData = producer.appData as ProducerAppData;
       // Piped audio takes part in the election so every node sees the same loudest speaker,
@@ -282,8 +293,20 @@ export class MediaRoom {
     };
   }
 
-  /** Closes every transport of a participant; its producers and consumers close with them. */
+  /** Data channel of a participant: uplink on its send transport, downlink on its recv transport. */
+  async produceData(request: MediaRequest<'produceData'>): Promise<{ dataProducerId: string; maxMessageBytes: number }> {
+    const transport = this.#webRtcTransport(request.transportId);
+    return this.data.produceWebRtc(transport, request, transport.appData.participantId);
+  }
+
+  async consumeData(request: MediaRequest<'consumeData'>): Promise<DataConsumerParams> {
+    const transport = this.#webRtcTransport(request.transportId);
+    return this.data.consumeWebRtc(transport, request, transport.appData.participantId);
+  }
+
+  /** Closes every transport (and data channel) of a participant; its producers and consumers close with them. */
   closeParticipant(participantId: ParticipantId): number {
+    this.data.closeParticipant(participantId);
     let closed = 0;
     for (const transport of [...this.#transports.values()]) {
       if (transport.appData.type !== 'pipe' && transport.appData.participantId === participantId) {

@@ -3,21 +3,5 @@
  * loaded lazily by MediaNode.create() with the worker binary it is given.
  */
 export { MediaNode } from './MediaNode';
-export {
-  MEDIA_NODE_DEFAULTS,
-  type ConnectPipeTransportRequest,
-  type MediaNodeEvents,
-  type MediaNodeOptions,
-  type PipeConsumeRequest,
-  type PipeConsumerParams,
-  type PipeProduceRequest,
-  type PipeTransportParams,
-  type PipeTransportRequest,
-  type PlainConsumerParams,
-  type PlainConsumerRequest,
-  type PlainProducerParams,
-  type PlainProducerRequest,
-  type RoomMediaStats,
-  type RtpStreamStats,
-  type TransportStats,
-} from './MediaNodeTypes';
+/** Every option, event and DTO type of MediaNode is part of media/'s API. */
+export * from './MediaNodeTypes';

@@ -1,5 +1,6 @@
 import { Type, type Static, type TObject } from '@sinclair/typebox';
-import { IdentitySchema, NodeIdSchema, ParticipantIdSchema, ProducerIdSchema, RoomIdSchema } from './ids';
+import { EgressInfoSchema, EgressKindSchema, EgressRequestSchema } from './egress';
+import { EgressIdSchema, IdentitySchema, NodeIdSchema, ParticipantIdSchema, ProducerIdSchema, RoomIdSchema } from './ids';
 import { MediaKindSchema, Opaque, TrackSourceSchema } from './media';
 import { RoleSchema } from './roles';
 import { ClientRequests, JoinedDataSchema, LeaveReasonSchema, TrackInfoSchema } from './signaling';
@@ -25,6 +26,11 @@ export const RoomActions = {
   trackUnpublished: 'room.trackUnpublished',
   trackMuted: 'room.trackMuted',
   locateTrack: 'room.locateTrack',
+  startEgress: 'room.startEgress',
+  stopEgress: 'room.stopEgress',
+  egressUpdated: 'room.egressUpdated',
+  /** Node to node: a stopping owner hands a room over to the node it calls (actors/cluster/Handover.ts). */
+  adopt: 'room.adopt',
 } as const;
 
 export const ParticipantActions = {
@@ -38,6 +44,8 @@ export const ParticipantActions = {
   consume: 'participant.consume',
   resumeConsumer: 'participant.resumeConsumer',
   setPreferredLayers: 'participant.setPreferredLayers',
+  produceData: 'participant.produceData',
+  consumeData: 'participant.consumeData',
   leave: 'participant.leave',
   listByRoom: 'participant.listByRoom',
 } as const;
@@ -55,10 +63,14 @@ export const ParticipantSnapshotSchema = Type.Object({
 });
 export type ParticipantSnapshot = Static<typeof ParticipantSnapshotSchema>;
 
-/** Who asked: a participant (by identity) or the REST API. */
+/**
+ * Who asked: a participant in the room, the REST API (an operator), or the bearer of a verified
+ * access token for the room who need not be connected (REST calls a host makes, e.g. recording).
+ */
 export const ActorSchema = Type.Union([
   Type.Object({ kind: Type.Literal('participant'), participantId: ParticipantIdSchema }),
   Type.Object({ kind: Type.Literal('api') }),
+  Type.Object({ kind: Type.Literal('token'), identity: IdentitySchema, role: RoleSchema }),
 ]);
 export type Actor = Static<typeof ActorSchema>;
 
@@ -103,6 +115,12 @@ export const RoomMessages = {
     by: Type.Optional(IdentitySchema),
   }),
   locateTrack: Type.Object({ roomId: RoomIdSchema, producerId: ProducerIdSchema, nodeId: NodeIdSchema }),
+  startEgress: Type.Object({ roomId: RoomIdSchema, actor: ActorSchema, request: EgressRequestSchema }),
+  /** Stops the room's running jobs of `kind` (all of them), or only `egressId`. */
+  stopEgress: Type.Object({ roomId: RoomIdSchema, actor: ActorSchema, kind: EgressKindSchema, egressId: Type.Optional(EgressIdSchema) }),
+  /** From the egress actor: the job changed state (hosts are told; ended jobs are forgotten). */
+  egressUpdated: Type.Object({ roomId: RoomIdSchema, info: EgressInfoSchema }),
+  adopt: Type.Object({ roomId: RoomIdSchema, fromNodeId: NodeIdSchema }),
 } as const;
 export type RoomMessage<M extends keyof typeof RoomMessages> = Static<(typeof RoomMessages)[M]>;
 
@@ -151,6 +169,8 @@ export const ParticipantMessages = {
   consume: withParticipant(ClientRequests.consume.request),
   resumeConsumer: withParticipant(ClientRequests.resumeConsumer.request),
   setPreferredLayers: withParticipant(ClientRequests.setPreferredLayers.request),
+  produceData: withParticipant(ClientRequests.produceData.request),
+  consumeData: withParticipant(ClientRequests.consumeData.request),
   leave: withParticipant(Type.Object({ reason: LeaveReasonSchema })),
 } as const;
 export type ParticipantMessage<M extends keyof typeof ParticipantMessages> = Static<(typeof ParticipantMessages)[M]>;

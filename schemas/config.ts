@@ -20,6 +20,12 @@ export const ConfigSchema = Type.Object(
         host: Type.String({ default: '0.0.0.0', description: 'Address the HTTP/WebSocket server binds' }),
         port: Port(7880, 'HTTP/WebSocket port (0 = any free port)'),
         maxMessageBytes: Type.Integer({ minimum: 256, default: 65536, description: 'Largest WebSocket message or REST body, bytes' }),
+        maxBufferedBytes: Type.Integer({
+          minimum: 4096,
+          default: 1048576,
+          description:
+            'Bytes queued for a WebSocket client that does not read: above this, droppable events (active_speaker) are skipped; at 4 times this, the connection is closed (4008 slow_consumer)',
+        }),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -83,6 +89,12 @@ export const ConfigSchema = Type.Object(
         emptyTimeoutSeconds: Type.Number({ minimum: 0, default: 300, description: 'An empty room closes after this many seconds' }),
         chatHistory: Type.Integer({ minimum: 0, default: 50, description: 'Chat messages sent to a joiner' }),
         activeSpeakerIntervalMs: Type.Integer({ minimum: 100, default: 300 }),
+        maxDataMessageBytes: Type.Integer({
+          minimum: 1,
+          maximum: 196608,
+          default: 65536,
+          description: 'Largest data message payload (produceData channel), bytes; larger ones are refused with MESSAGE_TOO_LARGE',
+        }),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -113,9 +125,34 @@ export const ConfigSchema = Type.Object(
     egress: Type.Object(
       {
         directory: Type.String({ default: 'recordings', description: 'Where recordings are written' }),
-        ffmpegPath: Type.String({ default: 'ffmpeg' }),
+        ffmpegPath: Type.String({ default: 'ffmpeg', description: 'ffmpeg binary; ffprobe is looked up next to it' }),
+        format: Type.Union([Type.Literal('webm'), Type.Literal('mp4')], {
+          default: 'webm',
+          description: 'Recording container when a request names none: webm (VP8/Opus) or mp4 (H.264/AAC)',
+        }),
         startTimeoutSeconds: Type.Number({ minimum: 1, default: 20, description: 'A job with no track by then fails' }),
+        canvas: Type.Object(
+          {
+            width: Type.Integer({ minimum: 16, maximum: 3840, default: 1280, description: 'Composite and RTMP picture width, px' }),
+            height: Type.Integer({ minimum: 16, maximum: 2160, default: 720, description: 'Composite and RTMP picture height, px' }),
+            fps: Type.Integer({ minimum: 1, maximum: 60, default: 30, description: 'Composite and RTMP frame rate' }),
+          },
+          { additionalProperties: false, default: {} },
+        ),
         onFfmpegExit: Type.Union([Type.Literal('fail'), Type.Literal('restart')], { default: 'fail' }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    webhooks: Type.Object(
+      {
+        urls: Type.Array(Type.String({ pattern: '^https?://' }), {
+          default: [],
+          description: 'Receive every event, signed with the secret of the first auth.apiKeys pair (hooks made through the API have their own secret)',
+        }),
+        timeoutMs: Type.Integer({ minimum: 100, default: 5000, description: 'One delivery attempt waits this long for an answer, ms' }),
+        maxAttempts: Type.Integer({ minimum: 1, default: 6, description: 'Attempts per event and receiver (network errors, timeouts, 5xx, 408, 429 are retried)' }),
+        backoffMs: Type.Integer({ minimum: 1, default: 1000, description: 'First retry after this many ms, doubled per attempt (at most 60 s)' }),
+        maxQueue: Type.Integer({ minimum: 1, default: 1000, description: 'Events waiting per receiver; beyond it the oldest is dropped (logged)' }),
       },
       { additionalProperties: false, default: {} },
     ),

@@ -32,6 +32,8 @@ export const ErrorCodes = {
   NODE_UNAVAILABLE: { status: 503, message: 'No media node is available' },
   EGRESS_NOT_FOUND: { status: 404, message: 'Egress job not found' },
   EGRESS_FAILED: { status: 500, message: 'Egress failed' },
+  EGRESS_UNAVAILABLE: { status: 503, message: 'No egress node is available' },
+  RECORDING_DISABLED: { status: 403, message: 'Recording is disabled for this room' },
   NOT_FOUND: { status: 404, message: 'Not found' },
   CONFLICT: { status: 409, message: 'Conflict' },
   TIMEOUT: { status: 504, message: 'Request timed out' },

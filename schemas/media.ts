@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import {
   ConsumerIdSchema,
+  IdentitySchema,
   NodeIdSchema,
   ParticipantIdSchema,
   ProducerIdSchema,
@@ -50,6 +51,44 @@ export const ConsumerParamsSchema = Type.Object({
 });
 export type ConsumerParams = Static<typeof ConsumerParamsSchema>;
 
+/**
+ * Data messages (publishData): SCTP data channels on the WebRTC transports. Each message is framed
+ * as [u16 big-endian header length][header, UTF-8 JSON][payload bytes]; the client sends
+ * DataSendHeader, receivers get DataReceiveHeader (`from` is set by the server, never trusted).
+ */
+export const DataIdSchema = Type.String({ minLength: 1, maxLength: 128 });
+export const DataTopicSchema = Type.String({ maxLength: 256 });
+export const DataSendHeaderSchema = Type.Object(
+  {
+    topic: Type.Optional(DataTopicSchema),
+    /** Destination identities; absent or empty = everyone else in the room. */
+    to: Type.Optional(Type.Array(IdentitySchema, { maxItems: 128 })),
+  },
+  { additionalProperties: false },
+);
+export type DataSendHeader = Static<typeof DataSendHeaderSchema>;
+export type DataReceiveHeader = { from: string; topic?: string };
+
+export const DataConsumerParamsSchema = Type.Object({
+  id: DataIdSchema,
+  dataProducerId: DataIdSchema,
+  sctpStreamParameters: Opaque,
+  label: Type.String(),
+  protocol: Type.String(),
+});
+export type DataConsumerParams = Static<typeof DataConsumerParamsSchema>;
+
+/** One data message as it crosses to the other nodes of its room (payload in base64). */
+export const DataMessageSchema = Type.Object({
+  roomId: RoomIdSchema,
+  participantId: ParticipantIdSchema,
+  identity: IdentitySchema,
+  topic: Type.Optional(DataTopicSchema),
+  to: Type.Optional(Type.Array(IdentitySchema, { maxItems: 128 })),
+  payload: Type.String(),
+});
+export type DataMessage = Static<typeof DataMessageSchema>;
+
 /** Requests a media node serves. Each names its room so a node can host many rooms. */
 export const MediaRequests = {
   getRouterRtpCapabilities: Type.Object({ roomId: Type.Optional(RoomIdSchema) }),
@@ -85,6 +124,19 @@ export const MediaRequests = {
   }),
   closeParticipant: Type.Object({ roomId: RoomIdSchema, participantId: ParticipantIdSchema }),
   closeRoom: Type.Object({ roomId: RoomIdSchema }),
+
+  // Data messages: one uplink DataProducer per sender, one downlink DataConsumer per receiver.
+  produceData: Type.Object({
+    transportId: TransportIdSchema,
+    /** The sender's identity, stamped as `from` on every message it sends. */
+    identity: IdentitySchema,
+    sctpStreamParameters: Opaque,
+    label: Type.Optional(Type.String({ maxLength: 128 })),
+    protocol: Type.Optional(Type.String({ maxLength: 128 })),
+  }),
+  consumeData: Type.Object({ transportId: TransportIdSchema, identity: IdentitySchema }),
+  /** A message sent on another node (or by the server): delivered to this node's receivers in the room. */
+  deliverData: DataMessageSchema,
 
   // Cascade: a track crossing from one node to another over a PipeTransport pair (SRTP).
   createPipeTransport: Type.Object({ roomId: RoomIdSchema, remoteNodeId: NodeIdSchema }),
@@ -148,6 +200,10 @@ export interface MediaEvents {
   mirrorIdle: { roomId: string; producerId: string };
   /** A worker died: its routers (one per listed room) are gone; participants there must reconnect. */
   workerDied: { pid: number; roomIds: string[]; error: string };
+  /** A participant here sent a data message: the other nodes of the room deliver it (deliverData). */
+  dataMessage: DataMessage;
+  /** A participant's data message was refused (too large, bad header): tell that participant. */
+  dataRejected: { roomId: string; participantId: string; code: 'MESSAGE_TOO_LARGE' | 'VALIDATION_FAILED'; message: string };
 }
 
 export interface MediaNodeStats {

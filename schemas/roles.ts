@@ -18,16 +18,17 @@ export type Permission =
   | 'record'
   | 'admit_lobby'
   | 'lock_room'
-  | 'chat';
+  | 'chat'
+  | 'publish_data';
 
 /**
  * The one permission table. Actors enforce it (the gateway only forwards), so a REST call, a
  * WebSocket message and a cross-node actor message meet the same rule.
  */
 export const PERMISSIONS: Readonly<Record<Role, ReadonlySet<Permission>>> = {
-  host: new Set<Permission>(['publish', 'subscribe', 'kick', 'mute_others', 'close_room', 'record', 'admit_lobby', 'lock_room', 'chat']),
-  co_host: new Set<Permission>(['publish', 'subscribe', 'kick', 'mute_others', 'record', 'admit_lobby', 'lock_room', 'chat']),
-  guest: new Set<Permission>(['publish', 'subscribe', 'chat']),
+  host: new Set<Permission>(['publish', 'subscribe', 'kick', 'mute_others', 'close_room', 'record', 'admit_lobby', 'lock_room', 'chat', 'publish_data']),
+  co_host: new Set<Permission>(['publish', 'subscribe', 'kick', 'mute_others', 'record', 'admit_lobby', 'lock_room', 'chat', 'publish_data']),
+  guest: new Set<Permission>(['publish', 'subscribe', 'chat', 'publish_data']),
   viewer: new Set<Permission>(['subscribe', 'chat']),
 };
 

@@ -1,4 +1,5 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { EgressInfoSchema } from './egress';
 import {
   ConsumerIdSchema,
   IdentitySchema,
@@ -10,6 +11,8 @@ import {
 } from './ids';
 import {
   ConsumerParamsSchema,
+  DataConsumerParamsSchema,
+  DataIdSchema,
   DirectionSchema,
   MediaKindSchema,
   Opaque,
@@ -128,6 +131,16 @@ export const ClientRequests = {
     }),
     Empty,
   ),
+  produceData: method(
+    Type.Object({
+      transportId: TransportIdSchema,
+      sctpStreamParameters: Opaque,
+      label: Type.Optional(Type.String({ maxLength: 128 })),
+      protocol: Type.Optional(Type.String({ maxLength: 128 })),
+    }),
+    Type.Object({ dataProducerId: DataIdSchema, maxMessageBytes: Type.Integer() }),
+  ),
+  consumeData: method(Empty, DataConsumerParamsSchema),
   chat: method(
     Type.Object({ text: TextSchema, to: Type.Optional(IdentitySchema) }),
     Type.Object({ id: Type.String(), ts: Type.String() }),
@@ -179,6 +192,8 @@ export const ServerEvents = {
   lobby_request: Type.Object({ identity: IdentitySchema, name: Type.String() }),
   lobby_rejected: Type.Object({ reason: Type.Optional(Type.String()) }),
   room_locked: Type.Object({ locked: Type.Boolean(), by: IdentitySchema }),
+  /** To hosts and co-hosts: a recording or RTMP job of the room started, progressed or ended. */
+  egress_updated: EgressInfoSchema,
   error: Type.Object({ code: Type.String(), message: Type.String() }),
 } as const;
 

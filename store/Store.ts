@@ -3,6 +3,7 @@ import { createDataSource, runMigrations, type DatabaseConfig } from './dataSour
 import type { DriverKind, Entities } from './entities';
 import { ChatRepository } from './repositories/ChatRepository';
 import { EgressRepository } from './repositories/EgressRepository';
+import { RecordingRepository } from './repositories/RecordingRepository';
 import { RoomRepository } from './repositories/RoomRepository';
 import { SessionRepository } from './repositories/SessionRepository';
 import { WebhookRepository } from './repositories/WebhookRepository';
@@ -15,6 +16,7 @@ export class Store {
   readonly chat: ChatRepository;
   readonly webhooks: WebhookRepository;
   readonly egress: EgressRepository;
+  readonly recordings: RecordingRepository;
   /** Migrations applied when this store was opened (empty when the schema was current). */
   readonly appliedMigrations: readonly string[];
   readonly #dataSource: DataSource;
@@ -29,6 +31,7 @@ export class Store {
     this.chat = new ChatRepository(dataSource, entities);
     this.webhooks = new WebhookRepository(dataSource, entities);
     this.egress = new EgressRepository(dataSource, entities);
+    this.recordings = new RecordingRepository(dataSource, entities);
   }
 
   /** Connects, applies pending migrations and returns the store. The connection is closed again if that fails. */

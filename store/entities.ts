@@ -72,9 +72,26 @@ export interface EgressRow {
   bytesWritten: number;
   reconnects: number;
   error: string | null;
+  nodeId: string | null;
+  reason: string | null;
   createdAt: Date;
   startedAt: Date | null;
   endedAt: Date | null;
+}
+
+export interface RecordingRow {
+  id: string;
+  egressId: string;
+  roomId: string;
+  path: string;
+  layout: string;
+  producerId: string | null;
+  participantId: string | null;
+  durationSeconds: number;
+  sizeBytes: number;
+  /** JSON array of codec names. */
+  codecs: string;
+  createdAt: Date;
 }
 
 /** pg returns int8 as a string (it may exceed 2^53); byte counts stay far below, so a number is safe. */
@@ -89,6 +106,7 @@ export interface Entities {
   Chat: EntitySchema<ChatRow>;
   Webhook: EntitySchema<WebhookRow>;
   Egress: EntitySchema<EgressRow>;
+  Recording: EntitySchema<RecordingRow>;
 }
 
 export function buildEntities(driver: DriverKind): Entities {
@@ -183,11 +201,31 @@ export function buildEntities(driver: DriverKind): Entities {
       bytesWritten: col('bytes_written', 'bigint', { transformer: bigintAsNumber }),
       reconnects: col('reconnects', 'integer'),
       error: col('error', 'text', { nullable: true }),
+      nodeId: str('node_id', 128, true),
+      reason: str('reason', 32, true),
       createdAt: time('created_at'),
       startedAt: time('started_at', true),
       endedAt: time('ended_at', true),
     },
   });
 
-  return { Room, Session, Chat, Webhook, Egress };
+  const Recording = new EntitySchema<RecordingRow>({
+    name: 'Recording',
+    tableName: 'recordings',
+    columns: {
+      id: { ...str('id', 64), primary: true },
+      egressId: str('egress_id', 128),
+      roomId: str('room_id', 128),
+      path: col('path', 'text'),
+      layout: str('layout', 16),
+      producerId: str('producer_id', 128, true),
+      participantId: str('participant_id', 128, true),
+      durationSeconds: col('duration_seconds', 'double precision'),
+      sizeBytes: col('size_bytes', 'bigint', { transformer: bigintAsNumber }),
+      codecs: col('codecs', 'text'),
+      createdAt: time('created_at'),
+    },
+  });
+
+  return { Room, Session, Chat, Webhook, Egress, Recording };
 }

@@ -9,6 +9,7 @@ export { SessionRepository } from './repositories/SessionRepository';
 export { ChatRepository, toChatMessage } from './repositories/ChatRepository';
 export { WebhookRepository } from './repositories/WebhookRepository';
 export { EgressRepository, isFinalEgressStatus } from './repositories/EgressRepository';
+export { RecordingRepository } from './repositories/RecordingRepository';
 export { hashPassword, verifyPassword } from './password';
 export { redactUrl } from './redact';
 export { newId } from './ids';

@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { RoomIdSchema, EgressIdSchema, NodeIdSchema, ParticipantIdSchema, IdentitySchema } from '../schemas/ids';
+import { EgressEndReasonSchema, EgressFileSchema, EgressKindSchema, EgressStateSchema } from '../schemas/egress';
 import { TrackSourceSchema } from '../schemas/media';
 import { RoleSchema } from '../schemas/roles';
 import { LeaveReasonSchema } from '../schemas/signaling';
@@ -116,14 +117,6 @@ export const WebhookPatchSchema = Type.Object(
 );
 export type WebhookPatch = Static<typeof WebhookPatchSchema>;
 
-export const EgressKindSchema = Type.Union([Type.Literal('recording'), Type.Literal('rtmp')]);
-export const EgressStatusSchema = Type.Union([
-  Type.Literal('starting'),
-  Type.Literal('active'),
-  Type.Literal('stopping'),
-  Type.Literal('complete'),
-  Type.Literal('failed'),
-]);
 
 export const NewEgressSchema = Type.Object(
   {
@@ -133,7 +126,10 @@ export const NewEgressSchema = Type.Object(
     format: Type.String({ minLength: 1, maxLength: 32 }),
     composite: Type.Optional(Type.Boolean()),
     destination: Type.Optional(Type.String({ minLength: 1, maxLength: 2048 })),
+    /** Stored instead of destination when the full URL (a stream key) must not be kept. */
+    urlRedacted: Type.Optional(Type.String({ minLength: 1, maxLength: 2048 })),
     filePath: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
+    nodeId: Type.Optional(NodeIdSchema),
     createdAt: When,
   },
   { additionalProperties: false },
@@ -142,7 +138,8 @@ export type NewEgress = Static<typeof NewEgressSchema>;
 
 export const EgressPatchSchema = Type.Object(
   {
-    status: Type.Optional(EgressStatusSchema),
+    status: Type.Optional(EgressStateSchema),
+    reason: Type.Optional(EgressEndReasonSchema),
     filePath: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
     durationSeconds: Type.Optional(Type.Number({ minimum: 0 })),
     bytesWritten: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })),
@@ -155,3 +152,9 @@ export const EgressPatchSchema = Type.Object(
   { additionalProperties: false },
 );
 export type EgressPatch = Static<typeof EgressPatchSchema>;
+
+export const NewRecordingSchema = Type.Composite(
+  [Type.Object({ egressId: EgressIdSchema, roomId: RoomIdSchema, createdAt: When }), EgressFileSchema],
+  { additionalProperties: false },
+);
+export type NewRecording = Static<typeof NewRecordingSchema>;

@@ -1,3 +1,4 @@
+import type { EgressEndReason, EgressFile, EgressKind, EgressState as EgressStatus } from '../schemas/egress';
 import type { EgressId, NodeId, ParticipantId, RoomId } from '../schemas/ids';
 import type { TrackSource } from '../schemas/media';
 import type { Role } from '../schemas/roles';
@@ -63,8 +64,7 @@ export interface WebhookRecord {
   active: boolean;
 }
 
-export type EgressKind = 'recording' | 'rtmp';
-export type EgressStatus = 'starting' | 'active' | 'stopping' | 'complete' | 'failed';
+export type { EgressKind, EgressState as EgressStatus } from '../schemas/egress';
 
 export interface EgressRecord {
   id: EgressId;
@@ -82,7 +82,18 @@ export interface EgressRecord {
   bytesWritten: number;
   reconnects: number;
   error: string | null;
+  /** The node running (or that ran) the job. */
+  nodeId: NodeId | null;
+  reason: EgressEndReason | null;
   createdAt: string;
   startedAt: string | null;
   endedAt: string | null;
+}
+
+/** One finished file of an egress job. */
+export interface RecordingRecord extends EgressFile {
+  id: string;
+  egressId: EgressId;
+  roomId: RoomId;
+  createdAt: string;
 }

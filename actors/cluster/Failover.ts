@@ -5,9 +5,8 @@ import type { LeasedRoomDirectory } from './RedisRoomDirectory';
 import type { TrackCascade } from './TrackCascade';
 
 /**
- * What this node does when another node dies (NODE_LOST_EVENT: Moleculer's node-disconnect after
- * missed heartbeats, confirmed by its expired registry entry; see NodeDeathWatch): rooms it owns
- * drop the dead node's participants and pipes; rooms the dead node owned are taken over (one
+ * What this node does when another node dies (NODE_LOST_EVENT, see NodeDeathWatch): rooms it
+ * owns drop the dead node's participants and pipes; rooms the dead node owned are taken over (one
  * survivor wins each, atomically in Redis) and rebuilt from the participant actors still alive.
  */
 export class Failover {
@@ -25,18 +24,22 @@ export class Failover {
   async nodeLost(dead: NodeId): Promise<void> {
     const logger = this.broker.getLogger('failover');
     logger.warn(`node ${dead} is gone: releasing its media and taking over its rooms`);
-    await this.cascade.nodeLost(dead, [this.nodeId]);
-    await Promise.allSettled(this.host.rooms.map((room) => this.host.run(room.id, (r) => r.mediaLost(dead, 'node_failed'))));
-    if (!this.directory) return;
-    const live = this.liveNodes();
-    for (const roomId of await this.directory.roomsOf(dead)) {
-      const owner = await this.directory.takeOver(roomId, dead, this.nodeId).catch(() => undefined);
-      if (owner !== this.nodeId) continue;
-      await this.host.adopt(roomId as RoomId, dead, live).then(
-        () => logger.info(`took over room ${roomId} from ${dead}`),
-        (err: Error) => logger.error(`taking over room ${roomId} failed: ${err.message}`),
-      );
-    }
+    // Both at once: participants rejoining right away wait on the takeover, not on the clean-up.
+    await Promise.all([this.#release(dead), this.#takeOver(dead)]);
+  }
+
+  /**
+   * A stopping node hands `roomId` over to this one (see Handover): take it if that node still
+   * owns it, and rebuild it from the participant actors on the other live nodes. The stopping node
+   * has already said goodbye for its own participants, so nobody is announced gone here.
+   */
+  async adopt(roomId: RoomId, from: NodeId): Promise<boolean> {
+    if (!this.directory) return false;
+    const owner = await this.directory.takeOver(roomId, from, this.nodeId);
+    if (owner !== this.nodeId) return false;
+    await this.host.adopt(roomId, from, this.liveNodes().filter((id) => id !== from), { handover: true });
+    this.broker.getLogger('failover').info(`room ${roomId} handed over by ${from}`);
+    return true;
   }
 
   liveNodes(): NodeId[] {
@@ -44,5 +47,27 @@ export class Failover {
       .getNodeList({ onlyAvailable: true, withServices: true })
       .filter((node) => (node.services as { name?: string }[]).some((s) => s.name === 'participant'))
       .map((node) => node.id as NodeId);
+  }
+
+  async #release(dead: NodeId): Promise<void> {
+    await this.cascade.nodeLost(dead, [this.nodeId]);
+    await Promise.allSettled(this.host.rooms.map((room) => this.host.run(room.id, (r) => r.mediaLost(dead, 'node_failed'))));
+  }
+
+  async #takeOver(dead: NodeId): Promise<void> {
+    if (!this.directory) return;
+    const logger = this.broker.getLogger('failover');
+    const live = this.liveNodes();
+    const rooms = await this.directory.roomsOf(dead);
+    await Promise.all(
+      rooms.map(async (roomId) => {
+        const owner = await this.directory?.takeOver(roomId, dead, this.nodeId).catch(() => undefined);
+        if (owner !== this.nodeId) return;
+        await this.host.adopt(roomId as RoomId, dead, live).then(
+          () => logger.info(`took over room ${roomId} from ${dead}`),
+          (err: Error) => logger.error(`taking over room ${roomId} failed: ${err.message}`),
+        );
+      }),
+    );
   }
 }

@@ -1,5 +1,6 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Config } from '../../schemas/config';
+import type { NodeId } from '../../schemas/ids';
 
 /**
  * The Redis client for shared cluster state (room owners, node registry). One client per node is
@@ -33,10 +34,25 @@ export function createRedis(url: string, options: RedisClientOptions = {}): Redi
   return new Redis(url, redisOptions);
 }
 
+const NODE_CONNECTION_PREFIX = 'cascade:';
+
+/**
+ * The name a node's connection carries. Peers read it in CLIENT LIST to see a crashed node's
+ * connection close (NodeConnectionWatch).
+ */
+export function connectionName(nodeId: string): string {
+  return `${NODE_CONNECTION_PREFIX}${nodeId}`;
+}
+
+/** The node a connection name belongs to (connectionName's inverse), else undefined. */
+export function nodeOfConnection(name: string): NodeId | undefined {
+  return name.startsWith(NODE_CONNECTION_PREFIX) && name.length > NODE_CONNECTION_PREFIX.length ? (name.slice(NODE_CONNECTION_PREFIX.length) as NodeId) : undefined;
+}
+
 /** The cluster's client, or undefined on a single node (cluster.redisUrl empty = in-memory state). */
 export function redisFromConfig(config: Config): Redis | undefined {
   if (!config.cluster.redisUrl) return undefined;
-  return createRedis(config.cluster.redisUrl, { connectionName: `cascade:${config.node.id}` });
+  return createRedis(config.cluster.redisUrl, { connectionName: connectionName(config.node.id) });
 }
 
 /** Closes politely (QUIT, so pending replies arrive), falling back to a hard disconnect. */

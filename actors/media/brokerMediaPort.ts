@@ -20,5 +20,7 @@ export function brokerMediaPort(broker: ServiceBroker): MediaPort {
     resumeConsumer: call('resumeConsumer'),
     setConsumerPreferredLayers: call('setConsumerPreferredLayers'),
     closeParticipant: call('closeParticipant'),
+    produceData: call('produceData'),
+    consumeData: call('consumeData'),
   };
 }

@@ -2,10 +2,12 @@ import { Type } from '@sinclair/typebox';
 import type { Context, ServiceSchema } from 'moleculer';
 import { RoomIdSchema } from '../../schemas/ids';
 import type { Config } from '../../schemas/config';
-import { MediaRequests, type MediaEvents } from '../../schemas/media';
+import { DataMessageSchema, MediaRequests, type DataMessage, type MediaEvents } from '../../schemas/media';
+import { validator } from '../../schemas/validate';
 import { MediaNode } from '../../media';
 
 type MediaMethod = keyof typeof MediaRequests;
+const dataMessageValidator = validator(DataMessageSchema);
 
 /**
  * The `media` service: this node's MediaNode behind Moleculer actions named after MediaRequests
@@ -37,10 +39,31 @@ export function createMediaService(config: Config): ServiceSchema {
     params: Type.Object({ roomId: Type.Optional(RoomIdSchema) }),
     handler: async (ctx: Context<{ roomId?: string }>) => required().roomStats(ctx.params),
   };
+  // Data routing counters of one room on this node (tests, monitoring).
+  actions.dataStats = {
+    params: Type.Object({ roomId: RoomIdSchema }),
+    handler: async (ctx: Context<{ roomId: string }>) => (await required().dataStats(ctx.params)) ?? null,
+  };
 
   return {
     name: 'media',
     actions,
+
+    events: {
+      /**
+       * A data message sent on another node: each node delivers it to its own receivers in the
+       * room, so a message crosses to each other node once whatever the number of receivers.
+       */
+      'media.dataMessage'(ctx: Context<DataMessage & { nodeId: string }>) {
+        const message: unknown = ctx.params;
+        if (!node || ctx.params.nodeId === this.broker.nodeID) return;
+        if (!dataMessageValidator.check(message)) {
+          this.logger.warn(`media: malformed dataMessage from ${ctx.params.nodeId}`, dataMessageValidator.errors(message));
+          return;
+        }
+        node.deliverData(message).catch((error: unknown) => this.logger.warn(`media: data message not delivered: ${String(error)}`));
+      },
+    },
 
     async started() {
       const nodeId = this.broker.nodeID;
@@ -57,6 +80,7 @@ export function createMediaService(config: Config): ServiceSchema {
         codecs: config.codecs,
         initialOutgoingBitrate: config.mediasoup.initialOutgoingBitrate,
         activeSpeakerIntervalMs: config.room.activeSpeakerIntervalMs,
+        maxDataMessageBytes: config.room.maxDataMessageBytes,
       });
       const forward = (event: string) => (payload: object) => void this.broker.broadcast(`media.${event}`, { ...payload, nodeId });
       node.on('consumerClosed', forward('consumerClosed'));
@@ -64,6 +88,8 @@ export function createMediaService(config: Config): ServiceSchema {
       node.on('activeSpeaker', forward('activeSpeaker'));
       node.on('mirrorIdle', forward('mirrorIdle'));
       node.on('pipeConsumerClosed', forward('pipeConsumerClosed'));
+      node.on('dataMessage', forward('dataMessage'));
+      node.on('dataRejected', forward('dataRejected'));
       node.on('workerDied', (payload: MediaEvents['workerDied']) => {
         this.logger.error(`mediasoup worker ${payload.pid} died (${payload.error}); rooms affected: ${payload.roomIds.length}`);
         forward('workerDied')(payload);

@@ -1,7 +1,7 @@
 import type { ParticipantMessage, ParticipantSnapshot } from '../../schemas/actors';
-import { CascadeError } from '../../schemas/errors';
+import { CascadeError, type ErrorCode } from '../../schemas/errors';
 import type { ConsumerId, Identity, NodeId, ParticipantId, ProducerId, RoomId, TransportId } from '../../schemas/ids';
-import type { ConsumerParams, Direction, MediaKind, TrackSource, TransportParams } from '../../schemas/media';
+import type { ConsumerParams, DataConsumerParams, Direction, MediaKind, TrackSource, TransportParams } from '../../schemas/media';
 import { can, type Permission, type Role } from '../../schemas/roles';
 import type { LeaveReason } from '../../schemas/signaling';
 import type { ParticipantPorts } from './ParticipantTypes';
@@ -32,6 +32,9 @@ export class Participant {
   readonly #transports = new Map<TransportId, Direction>();
   readonly #producers = new Map<ProducerId, { kind: MediaKind; source: TrackSource; muted: boolean }>();
   readonly #consumers = new Map<ConsumerId, ProducerId>();
+  /** The one data channel each way (closed with their transports on the media node). */
+  #dataProducerId?: string;
+  #dataConsumerId?: string;
   #closed = false;
 
   constructor(message: ParticipantMessage<'create'>, ports: ParticipantPorts) {
@@ -178,6 +181,40 @@ export class Participant {
       spatialLayer,
       ...(temporalLayer !== undefined ? { temporalLayer } : {}),
     });
+  }
+
+  /** Opens the data uplink on the send transport; the media node stamps our identity on every message. */
+  async produceData(request: ParticipantMessage<'produceData'>): Promise<{ dataProducerId: string; maxMessageBytes: number }> {
+    this.#assertOpen();
+    this.#require('publish_data');
+    if (this.#transport(request.transportId) !== 'send') throw new CascadeError('VALIDATION_FAILED', 'Produce data on a send transport');
+    if (this.#dataProducerId) throw new CascadeError('CONFLICT', 'A data channel is already open');
+    const result = await this.#ports.media.produceData(this.mediaNodeId, {
+      transportId: request.transportId,
+      identity: this.identity,
+      sctpStreamParameters: request.sctpStreamParameters,
+      ...(request.label !== undefined ? { label: request.label } : {}),
+      ...(request.protocol !== undefined ? { protocol: request.protocol } : {}),
+    });
+    this.#dataProducerId = result.dataProducerId;
+    return result;
+  }
+
+  /** The data downlink on the recv transport: every message for us arrives on it. */
+  async consumeData(): Promise<DataConsumerParams> {
+    this.#assertOpen();
+    this.#require('subscribe');
+    const recv = [...this.#transports].find(([, direction]) => direction === 'recv');
+    if (!recv) throw new CascadeError('TRANSPORT_NOT_FOUND', 'Create a recv transport before consuming data');
+    if (this.#dataConsumerId) throw new CascadeError('CONFLICT', 'Data is already being received');
+    const params = await this.#ports.media.consumeData(this.mediaNodeId, { transportId: recv[0], identity: this.identity });
+    this.#dataConsumerId = params.id;
+    return params;
+  }
+
+  /** The media node refused one of our data messages: the client learns why (no request id to answer). */
+  dataRejected(code: ErrorCode, message: string): void {
+    this.#ports.signal({ roomId: this.roomId, to: [this.id], event: 'error', data: { code, message } });
   }
 
   /** A consumer went away on the media node (its producer closed): forget it, tell the client. */

@@ -1,6 +1,6 @@
 import type { GatewaySignal, LocatedTrack } from '../../schemas/actors';
 import type { NodeId, ParticipantId, ProducerId, RoomId } from '../../schemas/ids';
-import type { MediaRequest, MediaRequests, ConsumerParams, TransportParams } from '../../schemas/media';
+import type { MediaRequest, MediaRequests, ConsumerParams, DataConsumerParams, TransportParams } from '../../schemas/media';
 import type { LeaveReason, TrackInfo } from '../../schemas/signaling';
 
 /** A media node's API as seen from actors: plain DTOs, addressed by node. */
@@ -16,6 +16,8 @@ export interface MediaPort {
   resumeConsumer(nodeId: NodeId, request: MediaRequest<'resumeConsumer'>): Promise<void>;
   setConsumerPreferredLayers(nodeId: NodeId, request: MediaRequest<'setConsumerPreferredLayers'>): Promise<void>;
   closeParticipant(nodeId: NodeId, request: MediaRequest<'closeParticipant'>): Promise<void>;
+  produceData(nodeId: NodeId, request: MediaRequest<'produceData'>): Promise<{ dataProducerId: string; maxMessageBytes: number }>;
+  consumeData(nodeId: NodeId, request: MediaRequest<'consumeData'>): Promise<DataConsumerParams>;
 }
 export type MediaMethod = keyof typeof MediaRequests;
 

@@ -67,6 +67,8 @@ export function createParticipantService(): ServiceSchema {
           return {};
         }),
       ),
+      produceData: action('produceData', (ctx) => onParticipant(ctx, (p) => p.produceData(ctx.params))),
+      consumeData: action('consumeData', (ctx) => onParticipant(ctx, (p) => p.consumeData())),
       listByRoom: action('listByRoom', async (ctx) =>
         [...participants.values()].filter((p) => p.roomId === ctx.params.roomId && !p.closed).map((p) => p.snapshot()),
       ),
@@ -97,6 +99,11 @@ export function createParticipantService(): ServiceSchema {
         void participants
           .run(id, (p) => p.consumerClosed(ctx.params.consumerId as ConsumerId, ctx.params.producerId as ProducerId), () => new Error('gone'))
           .catch(() => undefined);
+      },
+      'media.dataRejected'(ctx: Context<MediaEvents['dataRejected']>) {
+        const id = ctx.params.participantId as ParticipantId;
+        if (!participants.has(id)) return;
+        void participants.run(id, (p) => p.dataRejected(ctx.params.code, ctx.params.message), () => new Error('gone')).catch(() => undefined);
       },
       'media.producerClosed'(ctx: Context<MediaEvents['producerClosed']>) {
         const id = ctx.params.participantId as ParticipantId;
@@ -129,7 +136,12 @@ export function createParticipantService(): ServiceSchema {
     },
 
     async stopped() {
-      await Promise.allSettled([...participants.values()].map((p) => p.leave('room_closed')));
+      // Their media goes with this node: their clients rejoin on another one at once, while the
+      // room (kept by its owner, or handed over if that is this node) keeps everyone else.
+      for (const p of participants.values()) {
+        if (!p.closed) ports.signal({ roomId: p.roomId, to: [p.id], event: 'reconnect', data: { reason: 'server_shutdown' }, disconnect: true });
+      }
+      await Promise.allSettled([...participants.values()].map((p) => p.leave('server_shutdown')));
     },
   };
 }

@@ -16,6 +16,11 @@ export class Member {
     readonly joinedAt: Date,
   ) {}
 
+  /** The kinds of source it publishes (for its session row). */
+  sources(): string[] {
+    return [...new Set([...this.tracks.values()].map((t) => t.source))];
+  }
+
   info(): ParticipantInfo {
     return {
       id: this.id,

@@ -1,13 +1,17 @@
 import type { Actor, JoinResult, LocatedTrack, ParticipantSnapshot, RoomInfo, RoomMessage } from '../../schemas/actors';
 import { CascadeError } from '../../schemas/errors';
-import type { NodeId, ParticipantId, ProducerId, RoomId } from '../../schemas/ids';
-import { can, isAnnounced, isPrivileged, type Permission } from '../../schemas/roles';
+import type { EgressInfo, EgressKind, EgressRequest } from '../../schemas/egress';
+import type { EgressId, NodeId, ParticipantId, ProducerId, RoomId } from '../../schemas/ids';
+import { can, isAnnounced, isPrivileged, type Role } from '../../schemas/roles';
 import type { ChatMessage, JoinedData, LeaveReason, TrackInfo } from '../../schemas/signaling';
 import { newId } from '../../store/ids';
 import { verifyPassword } from '../../store/password';
 import { ChatLog } from './ChatLog';
 import { Lobby } from './Lobby';
 import { Member } from './Member';
+import { Members } from './Members';
+import { RoomEgress } from './RoomEgress';
+import { RoomTracks } from './RoomTracks';
 import type { RoomPorts, RoomSettings } from './RoomTypes';
 
 /**
@@ -22,10 +26,12 @@ export class Room {
   readonly createdAt: Date;
   readonly #settings: RoomSettings;
   readonly #ports: RoomPorts;
-  readonly #members = new Map<ParticipantId, Member>();
+  readonly #members = new Members();
   readonly #lobby = new Lobby();
   readonly #chat: ChatLog;
   readonly #mediaNodes = new Set<NodeId>();
+  readonly #egress: RoomEgress;
+  readonly #tracks: RoomTracks;
   #emptyTimer?: { cancel(): void };
   #closed = false;
 
@@ -35,6 +41,8 @@ export class Room {
     this.ownerNodeId = ownerNodeId;
     this.#ports = ports;
     this.#chat = new ChatLog(settings.chatHistory);
+    this.#egress = new RoomEgress(id, ports);
+    this.#tracks = new RoomTracks(this.#members, ports, this.#egress, this.#mediaNodes);
     this.createdAt = ports.now();
     this.#armEmptyTimer();
   }
@@ -96,32 +104,32 @@ export class Room {
   }
 
   kick(actor: Actor, identity: string): void {
-    const by = this.#authorize(actor, 'kick');
-    const target = this.#memberByIdentity(identity);
+    const by = this.#members.authorize(actor, 'kick');
+    const target = this.#members.byIdentity(identity);
     this.#ports.signal({ to: [target.id], event: 'kicked', data: { by }, disconnect: true });
     this.#remove(target, 'kicked');
     this.#ports.removeParticipant(target.id, target.mediaNodeId, 'kicked');
   }
 
   async muteParticipant(actor: Actor, identity: string, source: TrackInfo['source']): Promise<void> {
-    const target = this.#memberByIdentity(identity);
+    const target = this.#members.byIdentity(identity);
     const self = actor.kind === 'participant' && actor.participantId === target.id;
-    const by = self ? target.identity : this.#authorize(actor, 'mute_others');
+    const by = self ? target.identity : this.#members.authorize(actor, 'mute_others');
     const track = [...target.tracks.values()].find((t) => t.source === source);
     if (!track) throw new CascadeError('PRODUCER_NOT_FOUND', `${identity} publishes no ${source} track`);
     if (track.muted) return;
     await this.#ports.setProducerPaused(track.nodeId, track.producerId, true);
-    this.#setMuted(target, track.producerId, true, by);
+    this.#tracks.setMuted(target, track.producerId, true, by);
   }
 
   setLocked(actor: Actor, locked: boolean): void {
-    const by = this.#authorize(actor, 'lock_room');
+    const by = this.#members.authorize(actor, 'lock_room');
     this.#settings.locked = locked;
     this.#ports.signal({ event: 'room_locked', data: { locked, by } });
   }
 
   close(actor: Actor, reason = 'closed_by_host'): void {
-    this.#authorize(actor, 'close_room');
+    this.#members.authorize(actor, 'close_room');
     this.shutdown(reason);
   }
 
@@ -132,11 +140,12 @@ export class Room {
     this.#emptyTimer?.cancel();
     this.#ports.signal({ event: 'room_closed', data: { reason }, disconnect: true });
     for (const member of this.#members.values()) {
-      this.#ports.sessionClosed({ participantId: member.id, reason: 'room_closed', leftAt: this.#ports.now(), sources: sourcesOf(member) });
+      this.#ports.sessionClosed({ participantId: member.id, reason: 'room_closed', leftAt: this.#ports.now(), sources: member.sources() });
       this.#ports.removeParticipant(member.id, member.mediaNodeId, 'room_closed');
     }
     this.#members.clear();
     this.#lobby.takeAll();
+    this.#egress.roomClosed();
     void this.#ports.closeMedia([...this.#mediaNodes]).catch(() => undefined);
     this.#ports.closed(this.id, reason);
   }
@@ -177,17 +186,18 @@ export class Room {
     this.#emptyTimer?.cancel();
     this.#ports.signal({ event: 'reconnect', data: { reason: 'server_shutdown' }, disconnect: true });
     for (const member of this.#members.values()) {
-      this.#ports.sessionClosed({ participantId: member.id, reason: 'server_shutdown', leftAt: this.#ports.now(), sources: sourcesOf(member) });
+      this.#ports.sessionClosed({ participantId: member.id, reason: 'server_shutdown', leftAt: this.#ports.now(), sources: member.sources() });
     }
     this.#members.clear();
     this.#lobby.takeAll();
+    this.#egress.suspended();
     this.#ports.suspended(this.id);
   }
 
   // ---- lobby --------------------------------------------------------------------------------
 
   async lobbyAdmit(actor: Actor, identity: string): Promise<void> {
-    this.#authorize(actor, 'admit_lobby');
+    this.#members.authorize(actor, 'admit_lobby');
     const waiting = this.#lobby.take(identity);
     if (!waiting) throw new CascadeError('PARTICIPANT_NOT_FOUND', `${identity} is not in the lobby`);
     const joined = await this.#admit(waiting.participantId, waiting.request);
@@ -195,14 +205,14 @@ export class Room {
   }
 
   lobbyReject(actor: Actor, identity: string, reason?: string): void {
-    this.#authorize(actor, 'admit_lobby');
+    this.#members.authorize(actor, 'admit_lobby');
     const waiting = this.#lobby.take(identity);
     if (!waiting) throw new CascadeError('PARTICIPANT_NOT_FOUND', `${identity} is not in the lobby`);
     this.#ports.signal({ to: [waiting.participantId], event: 'lobby_rejected', data: reason ? { reason } : {}, disconnect: true });
   }
 
   async lobbyAdmitAll(actor: Actor): Promise<number> {
-    this.#authorize(actor, 'admit_lobby');
+    this.#members.authorize(actor, 'admit_lobby');
     let admitted = 0;
     for (const waiting of this.#lobby.all()) {
       if (this.#members.size >= this.#settings.maxParticipants) break;
@@ -217,45 +227,27 @@ export class Room {
   // ---- tracks -------------------------------------------------------------------------------
 
   trackPublished(nodeId: NodeId, track: TrackInfo): void {
-    const member = this.#member(track.participantId);
-    member.tracks.set(track.producerId, { ...track, nodeId });
-    this.#mediaNodes.add(nodeId);
-    this.#ports.signal({ except: [member.id], event: 'track_published', data: track });
+    this.#tracks.published(nodeId, track);
   }
 
   trackUnpublished(participantId: ParticipantId, producerId: ProducerId): void {
-    const member = this.#members.get(participantId);
-    if (!member || !member.tracks.delete(producerId)) return;
-    this.#ports.signal({
-      except: [participantId],
-      event: 'track_unpublished',
-      data: { producerId, participantId, identity: member.identity },
-    });
+    this.#tracks.unpublished(participantId, producerId);
   }
 
   trackMuted(participantId: ParticipantId, producerId: ProducerId, muted: boolean, by?: string): void {
-    const member = this.#member(participantId);
-    this.#setMuted(member, producerId, muted, by);
+    this.#tracks.setMuted(this.#members.require(participantId), producerId, muted, by);
   }
 
-  /** Where a track lives, after making it consumable on `nodeId` (a pipe, when it lives elsewhere). */
-  async locateTrack(producerId: ProducerId, nodeId: NodeId): Promise<LocatedTrack> {
-    const track = this.#findTrack(producerId);
-    if (track.nodeId !== nodeId) await this.#ports.ensureTrackOnNode(producerId, track.nodeId, nodeId);
-    return { producerId, kind: track.kind, nodeId: track.nodeId };
+  locateTrack(producerId: ProducerId, nodeId: NodeId): Promise<LocatedTrack> {
+    return this.#tracks.locate(producerId, nodeId);
   }
 
   activeSpeaker(producerId: ProducerId): void {
-    for (const member of this.#members.values()) {
-      if (member.tracks.has(producerId)) {
-        this.#ports.signal({ event: 'active_speaker', data: { participantId: member.id, identity: member.identity } });
-        return;
-      }
-    }
+    this.#tracks.activeSpeaker(producerId);
   }
 
   /** Media on a node (a worker, or the whole node) is gone: its participants must rejoin. */
-  mediaLost(nodeId: NodeId, reason: 'worker_died' | 'node_failed'): ParticipantId[] {
+  mediaLost(nodeId: NodeId, reason: 'worker_died' | 'node_failed' | 'server_shutdown'): ParticipantId[] {
     const lost = [...this.#members.values()].filter((m) => m.mediaNodeId === nodeId);
     for (const member of lost) {
       this.#ports.signal({ to: [member.id], event: 'reconnect', data: { reason }, disconnect: true });
@@ -263,19 +255,53 @@ export class Room {
       this.#ports.removeParticipant(member.id, member.mediaNodeId, reason);
     }
     // Tracks that lived there but belong to participants elsewhere (none today) are gone too.
-    for (const member of this.#members.values()) {
-      for (const track of [...member.tracks.values()]) {
-        if (track.nodeId === nodeId) this.trackUnpublished(member.id, track.producerId);
-      }
-    }
+    this.#tracks.lostOn(nodeId);
     this.#mediaNodes.delete(nodeId);
+    this.#egress.nodeLost(nodeId);
     return lost.map((m) => m.id);
+  }
+
+  /**
+   * This node is stopping and hands the room to another (actors/cluster/Handover.ts): members
+   * whose media is here and joiners in the lobby are told to reconnect (they rejoin at the next
+   * owner); everyone else keeps their media and only hears who left.
+   */
+  handOver(nodeId: NodeId): void {
+    for (const waiting of this.#lobby.takeAll()) {
+      this.#ports.signal({ to: [waiting.participantId], event: 'reconnect', data: { reason: 'server_shutdown' }, disconnect: true });
+    }
+    this.mediaLost(nodeId, 'server_shutdown');
+  }
+
+  // ---- egress (recording, RTMP) -------------------------------------------------------------
+
+  async startEgress(actor: Actor, request: EgressRequest): Promise<EgressInfo> {
+    this.#assertOpen();
+    this.#members.authorize(actor, 'record');
+    if (!this.#settings.recordingEnabled) throw new CascadeError('RECORDING_DISABLED');
+    return this.#egress.start(request, this.#tracks.unmuted());
+  }
+
+  stopEgress(actor: Actor, kind: EgressKind, egressId?: EgressId): Promise<EgressInfo[]> {
+    this.#members.authorize(actor, 'record');
+    return this.#egress.stop(kind, egressId);
+  }
+
+  /** An egress job of this room changed: hosts see it live; an ended job is forgotten. */
+  egressUpdated(info: EgressInfo): void {
+    this.#egress.updated(info);
+    this.#signalToRoles(['host', 'co_host'], 'egress_updated', info);
+  }
+
+  /** After a failover: the room's jobs still running on live nodes. */
+  restoreEgress(infos: EgressInfo[]): void {
+    this.#egress.restore(infos);
   }
 
   // ---- chat ---------------------------------------------------------------------------------
 
   chat(participantId: ParticipantId, text: string, to?: string): { id: string; ts: string } {
-    const sender = this.#member(participantId);
+    const sender = this.#members.require(participantId);
     if (!can(sender.role, 'chat')) throw new CascadeError('FORBIDDEN', 'This role may not chat');
     const message: ChatMessage = {
       id: newId('msg', 12),
@@ -285,7 +311,7 @@ export class Room {
       ...(to ? { to } : {}),
     };
     if (to) {
-      const target = this.#memberByIdentity(to);
+      const target = this.#members.byIdentity(to);
       this.#ports.signal({ to: [sender.id, target.id], event: 'chat', data: message });
     } else {
       this.#ports.signal({ event: 'chat', data: message });
@@ -299,7 +325,7 @@ export class Room {
 
   async #admit(participantId: ParticipantId, request: RoomMessage<'join'>): Promise<JoinedData> {
     this.#assertOpen();
-    const existing = [...this.#members.values()].find((m) => m.identity === request.identity);
+    const existing = this.#members.findIdentity(request.identity);
     if (existing) {
       // Same identity again (a reconnect, a second tab): the newest session wins, like LiveKit.
       this.#ports.signal({ to: [existing.id], event: 'kicked', data: { by: existing.identity, reason: 'duplicate_identity' }, disconnect: true });
@@ -342,13 +368,11 @@ export class Room {
 
   #remove(member: Member, reason: LeaveReason): void {
     this.#members.delete(member.id);
-    for (const producerId of member.tracks.keys()) {
-      this.#ports.signal({ except: [member.id], event: 'track_unpublished', data: { producerId, participantId: member.id, identity: member.identity } });
-    }
+    this.#tracks.memberLeft(member);
     if (isAnnounced(member.role)) {
       this.#ports.signal({ except: [member.id], event: 'participant_left', data: { participantId: member.id, identity: member.identity, reason } });
     }
-    this.#ports.sessionClosed({ participantId: member.id, reason, leftAt: this.#ports.now(), sources: sourcesOf(member) });
+    this.#ports.sessionClosed({ participantId: member.id, reason, leftAt: this.#ports.now(), sources: member.sources() });
     if (this.#members.size === 0) this.#armEmptyTimer();
   }
 
@@ -360,54 +384,12 @@ export class Room {
     }, this.#settings.emptyTimeoutSeconds * 1000);
   }
 
-  #setMuted(member: Member, producerId: ProducerId, muted: boolean, by?: string): void {
-    const track = member.tracks.get(producerId);
-    if (!track) throw new CascadeError('PRODUCER_NOT_FOUND');
-    track.muted = muted;
-    this.#ports.signal({
-      event: 'muted',
-      data: { participantId: member.id, identity: member.identity, producerId, track: track.source, muted, ...(by ? { by } : {}) },
-    });
-  }
-
-  /** Checks the actor may do this; returns the identity to report as `by`. */
-  #authorize(actor: Actor, permission: Permission): string {
-    if (actor.kind === 'api') return 'api';
-    const member = this.#members.get(actor.participantId);
-    if (!member) throw new CascadeError('NOT_JOINED');
-    if (!can(member.role, permission)) throw new CascadeError('FORBIDDEN', `Role ${member.role} may not ${permission.replace('_', ' ')}`);
-    return member.identity;
-  }
-
-  #signalToRoles(roles: string[], event: string, data: unknown): void {
-    const to = [...this.#members.values()].filter((m) => roles.includes(m.role)).map((m) => m.id);
+  #signalToRoles(roles: Role[], event: string, data: unknown): void {
+    const to = this.#members.withRoles(roles);
     if (to.length > 0) this.#ports.signal({ to, event, data });
-  }
-
-  #member(participantId: ParticipantId): Member {
-    const member = this.#members.get(participantId);
-    if (!member) throw new CascadeError('PARTICIPANT_NOT_FOUND');
-    return member;
-  }
-
-  #memberByIdentity(identity: string): Member {
-    for (const member of this.#members.values()) if (member.identity === identity) return member;
-    throw new CascadeError('PARTICIPANT_NOT_FOUND', `No participant ${identity} in the room`);
-  }
-
-  #findTrack(producerId: ProducerId): TrackInfo & { nodeId: NodeId } {
-    for (const member of this.#members.values()) {
-      const track = member.tracks.get(producerId);
-      if (track) return track;
-    }
-    throw new CascadeError('PRODUCER_NOT_FOUND');
   }
 
   #assertOpen(): void {
     if (this.#closed) throw new CascadeError('ROOM_CLOSED');
   }
-}
-
-function sourcesOf(member: Member): string[] {
-  return [...new Set([...member.tracks.values()].map((t) => t.source))];
 }

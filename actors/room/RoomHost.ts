@@ -1,6 +1,7 @@
 import type { ServiceBroker } from 'moleculer';
 import { GatewaySignalEvent, ParticipantActions, type GatewaySignal, type ParticipantSnapshot } from '../../schemas/actors';
 import type { Config } from '../../schemas/config';
+import { EgressActions, type EgressInfo } from '../../schemas/egress';
 import { CascadeError } from '../../schemas/errors';
 import type { NodeId, ParticipantId, ProducerId, RoomId } from '../../schemas/ids';
 import type { LeaveReason } from '../../schemas/signaling';
@@ -8,6 +9,9 @@ import type { RoomDirectory } from '../cluster/RoomDirectory';
 import type { PlacementPolicy } from '../cluster/Placement';
 import type { TrackCascade } from '../cluster/TrackCascade';
 import { EntityQueue } from '../shared/EntityQueue';
+import { placeEgress } from '../egress/placeEgress';
+import { webhookEmitter } from '../webhooks/emitWebhook';
+import { RoomWebhooks } from '../webhooks/RoomWebhooks';
 import { Room } from './Room';
 import type { RoomCatalog } from './RoomCatalog';
 import type { RoomPorts, RoomSettings } from './RoomTypes';
@@ -36,6 +40,8 @@ export class RoomHost {
    * the others (restored members are not announced).
    */
   readonly #restoring = new Map<RoomId, Promise<void>>();
+  /** Each hosted room's webhook events (room/participant/track), fed by its ports. */
+  readonly #webhooks = new Map<RoomId, RoomWebhooks>();
 
   constructor(deps: RoomHostDeps) {
     this.#deps = deps;
@@ -74,32 +80,44 @@ export class RoomHost {
   /**
    * Hosts a room whose previous owner died (this node won the takeover): settings from the
    * catalog, members from the participant actors that survived on live nodes, and a
-   * participant_left for everyone whose media was on the dead node.
+   * participant_left for everyone whose media was on the dead node. `handover`: the previous
+   * owner is stopping and has already told everyone who left with it.
    */
-  async adopt(roomId: RoomId, deadNodeId: NodeId, liveNodeIds: NodeId[]): Promise<void> {
+  async adopt(roomId: RoomId, deadNodeId: NodeId, liveNodeIds: NodeId[], options: { handover?: boolean } = {}): Promise<void> {
     let restored = () => undefined as void;
     this.#restoring.set(roomId, new Promise<void>((resolve) => (restored = resolve)));
     try {
-      await this.#rebuild(roomId, deadNodeId, liveNodeIds);
+      await this.#rebuild(roomId, deadNodeId, liveNodeIds, options.handover ?? false);
     } finally {
       this.#restoring.delete(roomId);
       restored();
     }
   }
 
-  async #rebuild(roomId: RoomId, deadNodeId: NodeId, liveNodeIds: NodeId[]): Promise<void> {
-    const room = await this.#ensure(roomId);
-    const snapshots = await Promise.all(
-      liveNodeIds.map((nodeID) =>
-        this.#deps.broker.call<ParticipantSnapshot[], { roomId: RoomId }>(ParticipantActions.listByRoom, { roomId }, { nodeID }).catch(() => []),
+  async #rebuild(roomId: RoomId, deadNodeId: NodeId, liveNodeIds: NodeId[], handover: boolean): Promise<void> {
+    // All at once: participants rejoining right after a failure wait for this.
+    const [room, snapshots, egress, closed] = await Promise.all([
+      this.#ensure(roomId),
+      Promise.all(
+        liveNodeIds.map((nodeID) =>
+          this.#deps.broker.call<ParticipantSnapshot[], { roomId: RoomId }>(ParticipantActions.listByRoom, { roomId }, { nodeID }).catch(() => []),
+        ),
       ),
-    );
-    const lost = await this.#deps.catalog.lostSessions(roomId, deadNodeId);
+      Promise.all(
+        liveNodeIds.map((nodeID) => this.#deps.broker.call<EgressInfo[], { roomId: RoomId }>(EgressActions.listByRoom, { roomId }, { nodeID }).catch(() => [])),
+      ),
+      this.#deps.catalog.lostSessions(roomId, deadNodeId),
+    ]);
+    // A stopping node handing the room over has announced its own participants' departure itself
+    // (the sessions are closed here all the same, in case its writes did not make it).
+    const lost = handover ? [] : closed;
     await this.#rooms.run(
       roomId,
       () => {
         room.restore(snapshots.flat());
+        room.restoreEgress(egress.flat());
         room.forget(lost, 'node_failed');
+        this.#webhooks.get(roomId)?.restored(snapshots.flat(), lost);
       },
       () => new CascadeError('ROOM_NOT_FOUND'),
     );
@@ -108,6 +126,7 @@ export class RoomHost {
   /** Stops hosting a room another node now owns (our lease was lost), without telling anyone. */
   drop(roomId: RoomId): void {
     this.#rooms.delete(roomId);
+    this.#webhooks.delete(roomId);
   }
 
   /** Node shutdown: every room is suspended (clients reconnect later; nothing is closed). */
@@ -164,9 +183,12 @@ export class RoomHost {
     const persist = (what: string, write: () => Promise<unknown>) => {
       writes = writes.then(write).catch(logFailure(what));
     };
+    const webhooks = new RoomWebhooks(roomId, webhookEmitter(broker), () => this.#rooms.get(roomId)?.info());
+    this.#webhooks.set(roomId, webhooks);
     return {
       signal: (signal: Omit<GatewaySignal, 'roomId'>) => {
         void broker.broadcast(GatewaySignalEvent, { ...signal, roomId }, { groups: ['gateway'] });
+        webhooks.signal(signal);
       },
       place: ({ gatewayNodeId, ...request }) => {
         // The room's owner places for every gateway: the joiner's region defaults to its gateway's.
@@ -185,6 +207,11 @@ export class RoomHost {
         await broker.call(paused ? 'media.pauseProducer' : 'media.resumeProducer', { producerId }, { nodeID: nodeId });
       },
       ensureTrackOnNode: (producerId, from, to) => cascade.ensure(roomId, producerId, from, to),
+      placeEgress: async (trackNodes) => placeEgress(broker, trackNodes),
+      egressCall: (nodeId, action, message) => broker.call(EgressActions[action], message, { nodeID: nodeId }),
+      egressCast: (nodeId, action, message) => {
+        broker.call(EgressActions[action], message, { nodeID: nodeId }).catch(logFailure(EgressActions[action]));
+      },
       closeMedia: async (nodeIds: NodeId[]) => {
         cascade.roomClosed(roomId);
         await Promise.allSettled(nodeIds.map((nodeID) => broker.call('media.closeRoom', { roomId }, { nodeID })));
@@ -192,20 +219,25 @@ export class RoomHost {
       sessionOpened: (info) => {
         logger.info(`room ${roomId}: ${info.identity} joined as ${info.role} on ${info.nodeId} (${info.participantId})`);
         persist('session save', () => catalog.sessionOpened(roomId, info));
+        webhooks.joined(info);
       },
       sessionClosed: (info) => {
         logger.info(`room ${roomId}: ${info.participantId} left (${info.reason})`);
         persist('session close', () => catalog.sessionClosed(roomId, info));
+        webhooks.left(info);
       },
       chatSaved: (message) => persist('chat save', () => catalog.chatSaved(roomId, message)),
       closed: (id: RoomId, reason: string) => {
         this.#rooms.delete(id);
         logger.info(`room ${id} closed (${reason})`);
         persist('room close', () => catalog.closed(id, reason));
+        webhooks.finished(reason);
+        this.#webhooks.delete(id);
         void this.#deps.directory.release(id, this.nodeId).catch(logFailure('release'));
       },
       suspended: (id: RoomId) => {
         this.#rooms.delete(id);
+        this.#webhooks.delete(id);
         void this.#deps.directory.release(id, this.nodeId).catch(logFailure('release'));
       },
       now: () => new Date(),

@@ -1,4 +1,5 @@
 import type { GatewaySignal, ParticipantMessage } from '../../schemas/actors';
+import type { EgressInfo, EgressMessage, EgressMessages } from '../../schemas/egress';
 import type { NodeId, ParticipantId, ProducerId, RoomId } from '../../schemas/ids';
 import type { ChatMessage, LeaveReason } from '../../schemas/signaling';
 import type { Role } from '../../schemas/roles';
@@ -39,6 +40,12 @@ export interface RoomPorts {
   setProducerPaused(nodeId: NodeId, producerId: ProducerId, paused: boolean): Promise<void>;
   /** Make a producer on `from` consumable on `to` (cascade); no-op on one node. */
   ensureTrackOnNode(producerId: ProducerId, from: NodeId, to: NodeId): Promise<void>;
+  /** Choose the node to run an egress job: one holding most of these tracks' nodes, if it can. */
+  placeEgress(trackNodes: NodeId[]): Promise<NodeId>;
+  /** A message to the egress actor on `nodeId`, awaited (start, stop). */
+  egressCall<M extends 'start' | 'stop'>(nodeId: NodeId, action: M, message: EgressMessage<M>): Promise<EgressInfo>;
+  /** A message to the egress actor on `nodeId`, not awaited; failures are logged. */
+  egressCast<M extends keyof typeof EgressMessages>(nodeId: NodeId, action: M, message: EgressMessage<M>): void;
   /** Release the room's media on these nodes. */
   closeMedia(nodeIds: NodeId[]): Promise<void>;
   /** Persistence hooks (no-ops in memory). */

@@ -3,7 +3,8 @@ import type { NodeId, ParticipantId, RoomId } from '../../schemas/ids';
 import type { Role } from '../../schemas/roles';
 import type { ChatMessage, LeaveReason } from '../../schemas/signaling';
 import type { TrackSource } from '../../schemas/media';
-import { toChatMessage, type Store } from '../../store';
+import { toChatMessage, type NewSession, type Store } from '../../store';
+import { TickBatch } from '../shared/TickBatch';
 import type { RoomCatalog } from './RoomCatalog';
 import type { RoomSettings } from './RoomTypes';
 
@@ -14,10 +15,13 @@ import type { RoomSettings } from './RoomTypes';
 export class StoreRoomCatalog implements RoomCatalog {
   readonly #store: Store;
   readonly #config: Config;
+  /** Session rows of the joins of one event-loop turn, in every room, go out as one INSERT. */
+  readonly #opens: TickBatch<NewSession>;
 
   constructor(store: Store, config: Config) {
     this.#store = store;
     this.#config = config;
+    this.#opens = new TickBatch((sessions) => store.sessions.openMany(sessions));
   }
 
   async find(roomId: RoomId): Promise<{ settings: RoomSettings; chatHistory: ChatMessage[]; closed: boolean } | undefined> {
@@ -61,7 +65,7 @@ export class StoreRoomCatalog implements RoomCatalog {
   }
 
   async sessionOpened(roomId: RoomId, info: { participantId: ParticipantId; identity: string; name: string; role: Role; nodeId: NodeId; joinedAt: Date }): Promise<void> {
-    await this.#store.sessions.open({ id: info.participantId, roomId, ...info });
+    await this.#opens.add({ id: info.participantId, roomId, ...info });
   }
 
   async sessionClosed(_roomId: RoomId, info: { participantId: ParticipantId; reason: LeaveReason; leftAt: Date; sources: string[] }): Promise<void> {

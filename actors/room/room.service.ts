@@ -3,6 +3,7 @@ import { RoomActions, RoomAdminMessages, RoomMessages, type RoomAdminMessage, ty
 import type { Store } from '../../store';
 import { RoomAdmin } from './RoomAdmin';
 import { Failover } from '../cluster/Failover';
+import { Handover } from '../cluster/Handover';
 import { NODE_LOST_EVENT, type NodeLostPayload } from '../cluster/NodeDeathWatch';
 import { RoomLeaseKeeper, type LeasedRoomDirectory } from '../cluster/RedisRoomDirectory';
 import type { RoomDirectory } from '../cluster/RoomDirectory';
@@ -15,9 +16,12 @@ import type { NodeId, ProducerId, RoomId } from '../../schemas/ids';
 import { RoomHost, type RoomHostDeps } from './RoomHost';
 import type { Room } from './Room';
 
-/** How long a call waits, in all, for a dead owner's room to be taken over: 10 × 300 ms. */
-const OWNER_GONE_RETRIES = 10;
-const OWNER_GONE_RETRY_MS = 300;
+/**
+ * How long a call waits, in all, for a dead or stopping owner's room to move: 30 × 100 ms. Short
+ * steps: a participant told to reconnect rejoins within milliseconds, while the takeover runs.
+ */
+const OWNER_GONE_RETRIES = 30;
+const OWNER_GONE_RETRY_MS = 100;
 
 /** The forward failed because the owner node itself is gone (not because of what it answered). */
 function ownerGone(err: unknown, owner: NodeId): boolean {
@@ -33,6 +37,7 @@ export function createRoomService(deps: Omit<RoomHostDeps, 'broker'> & { store: 
   let host: RoomHost;
   let roomAdmin: RoomAdmin;
   let failover: Failover;
+  let handover: Handover | undefined;
   let leases: RoomLeaseKeeper | undefined;
 
   /**
@@ -98,6 +103,12 @@ export function createRoomService(deps: Omit<RoomHostDeps, 'broker'> & { store: 
         onRoom(ctx, (room) => room.trackMuted(ctx.params.participantId, ctx.params.producerId, ctx.params.muted, ctx.params.by)),
       ),
       locateTrack: action('locateTrack', (ctx) => onRoom(ctx, (room) => room.locateTrack(ctx.params.producerId, ctx.params.nodeId))),
+      // Addressed to this node by a stopping owner: not routed to the room's owner like the rest.
+      adopt: action('adopt', (ctx) => failover.adopt(ctx.params.roomId, ctx.params.fromNodeId)),
+      // A stored room nobody has joined yet can be recorded: the job waits for its first track.
+      startEgress: action('startEgress', (ctx) => onRoom(ctx, (room) => room.startEgress(ctx.params.actor, ctx.params.request), true)),
+      stopEgress: action('stopEgress', (ctx) => onRoom(ctx, (room) => room.stopEgress(ctx.params.actor, ctx.params.kind, ctx.params.egressId))),
+      egressUpdated: action('egressUpdated', (ctx) => onRoom(ctx, (room) => room.egressUpdated(ctx.params.info))),
     },
 
     events: {
@@ -130,6 +141,7 @@ export function createRoomService(deps: Omit<RoomHostDeps, 'broker'> & { store: 
       const leased = isLeased(deps.directory) ? deps.directory : undefined;
       failover = new Failover(this.broker, host, leased, deps.cascade);
       if (leased) {
+        handover = new Handover(this.broker, host, () => failover.liveNodes());
         leases = new RoomLeaseKeeper({
           directory: leased,
           nodeId: this.broker.nodeID as NodeId,
@@ -149,8 +161,10 @@ export function createRoomService(deps: Omit<RoomHostDeps, 'broker'> & { store: 
       leases?.start();
     },
 
-    stopped() {
-      leases?.stop();
+    async stopped() {
+      await leases?.stop();
+      // Clustered: live nodes adopt this node's rooms; whatever none took is suspended.
+      await handover?.all();
       host.suspendAll();
     },
   };

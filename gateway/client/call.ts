@@ -1,7 +1,8 @@
 import { Device } from 'mediasoup-client';
-import type { DtlsParameters, IceCandidate, IceParameters, RtpCapabilities, TransportOptions } from 'mediasoup-client/lib/types';
+import type { DtlsParameters, IceCandidate, IceParameters, RtpCapabilities, SctpParameters, TransportOptions } from 'mediasoup-client/lib/types';
 import type { TrackSource, TransportParams } from '../../schemas/media';
-import type { ChatMessage, JoinedData, ParticipantInfo } from '../../schemas/signaling';
+import type { ChatMessage, JoinedData, ParticipantInfo, TrackInfo } from '../../schemas/signaling';
+import { DataChannels, type DataMessage, type SendDataOptions } from './data';
 import { Publisher, type PublisherView } from './publisher';
 import { SignalingClient } from './signaling';
 import { Subscriber, type InboundStats, type SubscriberView } from './subscriber';
@@ -43,6 +44,10 @@ export interface CallOptions {
   view: CallView;
   onEnded(reason: EndReason, message: string): void;
   onEvent?(event: string, data: unknown): void;
+  /** The routers' capabilities when the page carried them: the device loads while the socket opens. */
+  routerRtpCapabilities?: Record<string, unknown>;
+  /** A data message from another participant. */
+  onData?(message: DataMessage): void;
 }
 
 export class RoomCall {
@@ -56,10 +61,16 @@ export class RoomCall {
   /** Tracks announced before the receive transport exists wait here. */
   #recvReady!: Promise<Subscriber>;
   #resolveRecv!: (s: Subscriber) => void;
+  readonly #data: DataChannels;
+  /** The receive transport has been asked for: consumes may follow at once (requests are handled in order). */
+  #recvRequested = false;
+  /** Producers asked for before the receive transport existed (the subscriber dedupes after that). */
+  readonly #consumedEarly = new Set<string>();
   #ended = false;
 
   constructor(options: CallOptions) {
     this.#options = options;
+    this.#data = new DataChannels(this.#sig, (message) => options.onData?.(message));
     this.#recvReady = new Promise((resolve) => (this.#resolveRecv = resolve));
   }
 
@@ -80,9 +91,9 @@ export class RoomCall {
     try {
       this.#setState('connecting');
       this.#listen();
-      await this.#sig.connect(this.#options.wsUrl);
-      const { rtpCapabilities } = await this.#sig.request('getRouterRtpCapabilities', {});
-      await this.#device.load({ routerRtpCapabilities: rtpCapabilities as RtpCapabilities });
+      // The socket opens while the device loads (with the page's capabilities, nothing to wait for).
+      const connected = this.#sig.connect(this.#options.wsUrl);
+      await Promise.all([connected, this.#loadDevice(connected)]);
       this.#setState('joining');
       const result = await this.#sig.request('join', {
         rtpCapabilities: this.#device.rtpCapabilities,
@@ -118,6 +129,16 @@ export class RoomCall {
     await this.#sig.request('chat', { text, ...(to ? { to } : {}) });
   }
 
+  /** Sends a data message to everyone else, or to the identities in `to`. */
+  sendData(payload: Uint8Array | string, options: SendDataOptions = {}): Promise<void> {
+    return this.#data.send(payload, options);
+  }
+
+  /** Data channels open both ways (receive-only for viewers). */
+  get dataReady(): boolean {
+    return this.#data.ready;
+  }
+
   async stats(): Promise<CallStats> {
     const inbound = (await this.#subscriber?.totals()) ?? { inboundVideoFramesDecoded: 0, inboundAudioPackets: 0, inboundBytes: 0 };
     const outbound = (await this.#publisher?.stats()) ?? { outboundVideoFramesEncoded: 0, outboundAudioPackets: 0 };
@@ -125,30 +146,64 @@ export class RoomCall {
     return { ...inbound, ...outbound, consumers: this.#subscriber?.count ?? 0, byIdentity };
   }
 
+  async #loadDevice(connected: Promise<void>): Promise<void> {
+    let routerRtpCapabilities = this.#options.routerRtpCapabilities;
+    if (!routerRtpCapabilities) {
+      await connected;
+      routerRtpCapabilities = (await this.#sig.request('getRouterRtpCapabilities', {})).rtpCapabilities;
+    }
+    await this.#device.load({ routerRtpCapabilities: routerRtpCapabilities as RtpCapabilities });
+  }
+
   async #onJoined(data: JoinedData): Promise<void> {
     const { view } = this.#options;
     this.#self = data.self;
     this.#setState('joined');
     view.joined(data);
-    for (const p of data.participants) this.#addParticipant(p);
 
-    const recvParams = await this.#sig.request('createTransport', { direction: 'recv' });
+    // One round trip for both transports and the consumers of the tracks already in the room: the
+    // server handles our requests in order, so none of them waits for another's answer.
+    const recvRequest = this.#sig.request('createTransport', { direction: 'recv', sctp: true });
+    this.#recvRequested = true;
+    const sendRequest = data.self.role === 'viewer' ? undefined : this.#sig.request('createTransport', { direction: 'send', sctp: true });
+    void sendRequest?.catch(() => undefined); // awaited (and its failure reported) below
+    const receiving = data.participants.flatMap((p) => this.#addParticipant(p));
+    const recvParams = await recvRequest;
     const recv = this.#device.createRecvTransport(transportOptions(recvParams));
     this.#subscriber = new Subscriber(this.#sig, recv, view);
     this.#resolveRecv(this.#subscriber);
 
-    if (data.self.role !== 'viewer' && (this.#device.canProduce('audio') || this.#device.canProduce('video'))) {
-      const sendParams = await this.#sig.request('createTransport', { direction: 'send' });
+    if (!sendRequest) {
+      this.#data.disableSending();
+    } else {
+      const sendParams = await sendRequest;
       const send = this.#device.createSendTransport(transportOptions(sendParams));
       this.#publisher = new Publisher(this.#sig, this.#device, send, view);
-      await this.#publisher.publishCameraAndMic();
+      // Receiving first: our producers queue behind the resumes of what we consume, and the
+      // camera and encoders start once the decoders are set up. Starting the camera while
+      // connecting instead delayed the first remote frame by ~50 ms on 2 cores (bench/RESULTS.md).
+      await Promise.allSettled(receiving);
+      if (this.#device.canProduce('audio') || this.#device.canProduce('video')) await this.#publisher.publishCameraAndMic();
+      this.#data.enableSending(send);
     }
+    // Data channels after the media, so opening them never delays the first frame.
+    void this.#data.receive(recv).catch((err: Error) => view.notice(`Data messages unavailable: ${err.message}`));
   }
 
-  #addParticipant(p: ParticipantInfo): void {
-    if (p.id === this.#self?.id) return;
+  /** Shows the participant and consumes its tracks; resolves (per track) once the consumer is being resumed. */
+  #addParticipant(p: ParticipantInfo): Promise<void>[] {
+    if (p.id === this.#self?.id) return [];
     this.#options.view.addParticipant(p);
-    for (const track of p.tracks) void this.#recvReady.then((s) => s.consume(track));
+    return p.tracks.map((track) => this.#consume(track));
+  }
+
+  #consume(track: TrackInfo): Promise<void> {
+    if (this.#subscriber) return this.#subscriber.consume(track);
+    if (this.#consumedEarly.has(track.producerId)) return Promise.resolve();
+    this.#consumedEarly.add(track.producerId);
+    const requested = this.#recvRequested ? this.#sig.request('consume', { producerId: track.producerId }) : undefined;
+    void requested?.catch(() => undefined); // the subscriber reports it, if the transport ever comes
+    return this.#recvReady.then((s) => s.consume(track, requested));
   }
 
   #listen(): void {
@@ -157,13 +212,15 @@ export class RoomCall {
     sig.onAny((event, data) => this.#options.onEvent?.(event, data));
     sig.on('joined', (data) => void this.#onJoined(data).catch((err: Error) => this.#end('failed', err.message)));
     sig.on('lobby_waiting', ({ position }) => view.setState('waiting', `Waiting for a host to let you in (position ${position})`));
-    sig.on('participant_joined', (p) => this.#addParticipant(p));
+    sig.on('participant_joined', (p) => {
+      this.#addParticipant(p);
+    });
     sig.on('participant_left', ({ participantId }) => {
       this.#subscriber?.removeParticipant(participantId);
       view.removeParticipant(participantId);
     });
     sig.on('track_published', (track) => {
-      if (track.participantId !== this.#self?.id) void this.#recvReady.then((s) => s.consume(track));
+      if (track.participantId !== this.#self?.id) void this.#consume(track);
     });
     sig.on('track_unpublished', ({ producerId }) => this.#subscriber?.removeProducer(producerId));
     sig.on('consumer_closed', ({ consumerId }) => this.#subscriber?.removeConsumer(consumerId));
@@ -196,6 +253,7 @@ export class RoomCall {
   #end(reason: EndReason, message: string): void {
     if (this.#ended) return;
     this.#ended = true;
+    this.#data.close();
     this.#publisher?.close();
     this.#subscriber?.close();
     this.#sig.close();
@@ -211,6 +269,7 @@ function transportOptions(params: TransportParams): TransportOptions {
     iceParameters: params.iceParameters as IceParameters,
     iceCandidates: params.iceCandidates as IceCandidate[],
     dtlsParameters: params.dtlsParameters as DtlsParameters,
+    ...(params.sctpParameters ? { sctpParameters: params.sctpParameters as SctpParameters } : {}),
   };
 }
 

@@ -1,4 +1,5 @@
 import { RoomCall, type CallStats, type EndReason } from './call';
+import type { DataMessage, SendDataOptions } from './data';
 import { byId, DomView } from './ui';
 
 /**
@@ -14,10 +15,18 @@ interface CascadeHooks {
   readonly self: { id: string; identity: string; name: string } | undefined;
   /** Names of every server event received, in order (bounded). */
   readonly events: string[];
+  /** Data of the `error` events received (failures not tied to a request, e.g. a refused data message). */
+  readonly errors: Array<{ code: string; message: string }>;
   /** Identities of the remote tiles currently shown. */
   remoteIdentities(): string[];
   getStats(): Promise<CallStats>;
   leave(): Promise<void>;
+  /** Data messages received (bounded), payloads decoded as UTF-8; each also fires `cascade:data` on window. */
+  readonly dataMessages: Array<{ from: string; topic?: string; text: string; bytes: number }>;
+  /** Data channels open both ways (receive-only for viewers). */
+  readonly dataReady: boolean;
+  /** Rejects with a SignalingError whose `code` is FORBIDDEN (viewers), MESSAGE_TOO_LARGE or CLOSED. */
+  sendData(payload: string | Uint8Array, options?: SendDataOptions): Promise<void>;
 }
 
 declare global {
@@ -30,8 +39,13 @@ const MAX_RETRIES = 5;
 const query = new URLSearchParams(location.search);
 const view = new DomView();
 const events: string[] = [];
+const errors: CascadeHooks['errors'] = [];
+const dataMessages: CascadeHooks['dataMessages'] = [];
+const textDecoder = new TextDecoder();
 let call: RoomCall | undefined;
 let authMode = 'token';
+/** From the page (gateway/http/clientPage.ts): the device can load before the socket is open. */
+let routerRtpCapabilities: Record<string, unknown> | undefined;
 let state = 'idle';
 let endReason: EndReason | undefined;
 let retries = 0;
@@ -79,11 +93,14 @@ function startCall(): void {
         view.setState(s, detail);
       },
     },
-    onEvent: (event) => {
+    onEvent: (event, data) => {
       events.push(event);
       if (events.length > 500) events.shift();
+      if (event === 'error' && errors.length < 100) errors.push(data as { code: string; message: string });
     },
+    onData: (message) => onData(message),
     onEnded: (reason, message) => onEnded(current, reason, message),
+    ...(routerRtpCapabilities ? { routerRtpCapabilities } : {}),
   });
   call = current;
   void current.start();
@@ -106,6 +123,12 @@ function bindView() {
   };
 }
 
+function onData(message: DataMessage): void {
+  dataMessages.push({ from: message.from, ...(message.topic !== undefined ? { topic: message.topic } : {}), text: textDecoder.decode(message.payload), bytes: message.payload.length });
+  if (dataMessages.length > 500) dataMessages.shift();
+  window.dispatchEvent(new CustomEvent<DataMessage>('cascade:data', { detail: message }));
+}
+
 function onEnded(ended: RoomCall, reason: EndReason, message: string): void {
   if (call !== ended) return;
   call = undefined;
@@ -113,7 +136,9 @@ function onEnded(ended: RoomCall, reason: EndReason, message: string): void {
   const retry = reason === 'reconnect' || (reason === 'connection_lost' && joinedOnce && retries < MAX_RETRIES);
   if (retry) {
     retries++;
-    const delay = reason === 'reconnect' ? 0 : Math.min(500 * 2 ** retries, 8000);
+    // At once when asked to, and on the first loss (its node died or stopped: every second counts
+    // and another node is ready); then backing off, so a server that is down is not hammered.
+    const delay = reason === 'reconnect' || retries === 1 ? 0 : Math.min(500 * 2 ** (retries - 1), 8000);
     view.notice(`${message}; rejoining${delay ? ` in ${Math.round(delay / 1000)} s` : ''}`);
     state = 'reconnecting';
     view.setState('connecting', 'Rejoining…');
@@ -164,13 +189,17 @@ function wireControls(): void {
   };
 }
 
+/** The page's inline config (no round trip); /client-config.json when the page has none. */
 async function loadClientConfig(): Promise<void> {
+  let config: { authMode?: string; rtpCapabilities?: Record<string, unknown> } | undefined;
   try {
-    const res = await fetch('/client-config.json');
-    authMode = ((await res.json()) as { authMode?: string }).authMode ?? 'token';
+    const inline = document.getElementById('cascade-config')?.textContent;
+    config = inline ? (JSON.parse(inline) as typeof config) : ((await (await fetch('/client-config.json')).json()) as typeof config);
   } catch {
-    authMode = 'token';
+    config = undefined;
   }
+  authMode = config?.authMode ?? 'token';
+  routerRtpCapabilities = config?.rtpCapabilities;
   document.body.dataset.authMode = authMode;
   tokenInput.required = authMode !== 'open';
   roomInput.required = authMode === 'open';
@@ -188,6 +217,7 @@ window.cascade = {
     return self ? { id: self.id, identity: self.identity, name: self.name } : undefined;
   },
   events,
+  errors,
   remoteIdentities: () => [...document.querySelectorAll<HTMLElement>('#grid .tile:not(.self)')].map((t) => t.dataset.identity ?? ''),
   getStats: async () => {
     const empty: CallStats = {
@@ -204,6 +234,14 @@ window.cascade = {
   leave: async () => {
     await call?.leave();
   },
+  dataMessages,
+  get dataReady() {
+    return call?.dataReady ?? false;
+  },
+  sendData: async (payload, options) => {
+    if (!call) throw new Error('Not in a call');
+    await call.sendData(payload, options);
+  },
 };
 
 async function main(): Promise<void> {
@@ -213,8 +251,11 @@ async function main(): Promise<void> {
   view.setState('idle');
   document.body.dataset.phase = 'form';
   wireControls();
-  await loadClientConfig();
+  const configured = loadClientConfig();
+  // An inline config is read synchronously above; only a fetched one would delay the call, which does not need it.
+  if (document.getElementById('cascade-config')) await configured;
   if (query.get('autojoin') === '1' && (tokenInput.value || roomInput.value)) startCall();
+  await configured;
 }
 
 void main();

@@ -22,6 +22,25 @@ export interface PublisherView {
   notice(text: string): void;
 }
 
+/** Camera and microphone, or the microphone alone when the camera is refused; undefined (and reported) when both are. */
+async function captureCameraAndMic(view: Pick<PublisherView, 'notice'>): Promise<MediaStream | undefined> {
+  try {
+    return await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 30 } } });
+  } catch (err) {
+    view.notice(`Camera unavailable (${(err as Error).name}); trying the microphone only`);
+    try {
+      return await navigator.mediaDevices.getUserMedia({ audio: true });
+    } catch (err2) {
+      view.notice(`Microphone unavailable too (${(err2 as Error).name}): you are receive-only`);
+      return undefined;
+    }
+  }
+}
+
+function stopTracks(stream: MediaStream | undefined): void {
+  for (const track of stream?.getTracks() ?? []) track.stop();
+}
+
 export class Publisher {
   readonly #sig: SignalingClient;
   readonly #device: Device;
@@ -51,17 +70,12 @@ export class Publisher {
 
   /** Camera and microphone; whichever the browser refuses is reported and skipped. */
   async publishCameraAndMic(): Promise<void> {
-    let stream: MediaStream | undefined;
-    try {
-      stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 30 } } });
-    } catch (err) {
-      this.#view.notice(`Camera unavailable (${(err as Error).name}); trying the microphone only`);
-      try {
-        stream = await navigator.mediaDevices.getUserMedia({ audio: true });
-      } catch (err2) {
-        this.#view.notice(`Microphone unavailable too (${(err2 as Error).name}): you are receive-only`);
-        return;
-      }
+    const stream = await captureCameraAndMic(this.#view);
+    if (!stream) return;
+    if (this.#transport.closed) {
+      // The call ended while the browser was starting the camera.
+      stopTracks(stream);
+      return;
     }
     const video = stream.getVideoTracks()[0];
     const audio = stream.getAudioTracks()[0];

@@ -1,6 +1,6 @@
 import type { Consumer, RtpParameters, Transport } from 'mediasoup-client/lib/types';
 import type { TrackSource } from '../../schemas/media';
-import type { TrackInfo } from '../../schemas/signaling';
+import type { ResponseData, TrackInfo } from '../../schemas/signaling';
 import type { SignalingClient } from './signaling';
 
 /**
@@ -45,12 +45,13 @@ export class Subscriber {
     return this.#transport;
   }
 
-  async consume(info: TrackInfo): Promise<void> {
+  /** `requested`: the consume request, already sent before this transport existed (see RoomCall). */
+  async consume(info: TrackInfo, requested?: Promise<ResponseData<'consume'>>): Promise<void> {
     if (this.#subs.has(info.producerId)) return;
     const sub: Subscription = { info };
     this.#subs.set(info.producerId, sub);
     try {
-      const params = await this.#sig.request('consume', { producerId: info.producerId });
+      const params = await (requested ?? this.#sig.request('consume', { producerId: info.producerId }));
       if (this.#subs.get(info.producerId) !== sub) {
         // Unpublished while we were asking.
         return;
@@ -65,7 +66,8 @@ export class Subscriber {
       });
       sub.consumer = consumer;
       this.#view.attachTrack(info.participantId, info.source, consumer.track);
-      await this.#sig.request('resumeConsumer', { consumerId: consumer.id });
+      // Done once the resume is on its way: what the caller sends next is handled after it.
+      this.#sig.request('resumeConsumer', { consumerId: consumer.id }).catch((err: unknown) => console.warn(`resume ${info.source} of ${info.identity} failed`, err));
     } catch (err) {
       this.#subs.delete(info.producerId);
       console.warn(`consume ${info.source} of ${info.identity} failed`, err);

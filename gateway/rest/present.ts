@@ -1,5 +1,6 @@
 import type { RoomView } from '../../actors/room/RoomAdmin';
-import type { ParticipantResponse, RoomResponse } from '../../schemas/rest';
+import type { EgressInfo } from '../../schemas/egress';
+import type { EgressResponse, ParticipantResponse, RoomResponse } from '../../schemas/rest';
 import type { ParticipantInfo } from '../../schemas/signaling';
 
 /** Stored and live room state in the REST API's snake_case shape. */
@@ -29,5 +30,36 @@ export function participantResponse(p: ParticipantInfo): ParticipantResponse {
     role: p.role,
     joined_at: p.joinedAt,
     tracks: { audio: sources.has('microphone'), video: sources.has('camera'), screen: sources.has('screen') },
+  };
+}
+
+export function egressResponse(info: EgressInfo): EgressResponse {
+  return {
+    id: info.id,
+    room_id: info.roomId,
+    kind: info.kind,
+    status: info.state,
+    composite: info.composite,
+    format: info.format,
+    node_id: info.nodeId ?? null,
+    url: info.urlRedacted ?? null,
+    duration_seconds: info.progress.durationSeconds,
+    bytes_written: info.progress.bytesWritten,
+    bitrate_kbps: info.progress.bitrateKbps,
+    reconnects: info.progress.reconnects,
+    files: info.files.map((f) => ({
+      path: f.path,
+      layout: f.layout,
+      ...(f.producerId ? { producer_id: f.producerId } : {}),
+      ...(f.participantId ? { participant_id: f.participantId } : {}),
+      duration_seconds: f.durationSeconds,
+      size_bytes: f.sizeBytes,
+      codecs: f.codecs,
+    })),
+    reason: info.reason ?? null,
+    error: info.error ?? null,
+    created_at: info.createdAt ?? null,
+    started_at: info.startedAt ?? null,
+    ended_at: info.endedAt ?? null,
   };
 }

@@ -19,16 +19,20 @@ import {
   TokenResponseSchema,
 } from '../../schemas/rest';
 import type { TrackSource } from '../../schemas/media';
+import type { Permission } from '../../schemas/roles';
 import type { ParticipantInfo } from '../../schemas/signaling';
 import { validator } from '../../schemas/validate';
 import { mintToken } from '../auth/tokens';
 import { readJsonBody, sendJson, type RouteParams, type Router } from '../http/router';
 import { packageVersion } from '../http/version';
 import type { ActorClient } from '../types';
-import { authenticateApi } from './apiAuth';
+import { authenticateApi, type ApiCaller } from './apiAuth';
+import { EGRESS_ROUTES } from './egressRoutes';
 import { readQuery } from './query';
 import { openApiDocument } from './openapi';
+import { roomIdParam } from './params';
 import { participantResponse, roomResponse } from './present';
+import { WEBHOOK_ROUTES } from './webhookRoutes';
 
 export interface RestContext {
   actors: ActorClient;
@@ -40,6 +44,8 @@ interface Request {
   params: RouteParams;
   body: unknown;
   query: unknown;
+  /** Who called (routes with auth). */
+  caller?: ApiCaller;
 }
 
 /**
@@ -51,6 +57,8 @@ export interface RestRoute {
   path: string;
   summary: string;
   auth: boolean;
+  /** Also accept participants' access tokens for the room `:id` whose role grants this. */
+  participantPermission?: Permission;
   body?: TSchema;
   query?: TSchema;
   status: number;
@@ -213,6 +221,8 @@ export const REST_ROUTES: RestRoute[] = [
       return { ...stats, uptime_seconds: uptime(ctx), memory_mb: Math.round((process.memoryUsage().rss / 1048576) * 10) / 10 };
     },
   },
+  ...WEBHOOK_ROUTES,
+  ...EGRESS_ROUTES,
 ];
 
 /** Registers every route of the table, and /openapi.json describing them, on the gateway's router. */
@@ -221,10 +231,11 @@ export function mountRestApi(router: Router, ctx: RestContext): void {
   router.get('/openapi.json', (_req, res) => sendJson(res, 200, document));
   for (const route of REST_ROUTES) {
     router.add(route.method, route.path, async (req: IncomingMessage, res: ServerResponse, params, url) => {
-      if (route.auth) authenticateApi(req, ctx.config.auth);
+      const access = route.participantPermission && params.id ? { roomId: params.id, permission: route.participantPermission } : undefined;
+      const caller = route.auth ? authenticateApi(req, ctx.config.auth, access) : undefined;
       const body = route.body ? await readJsonBody(req, ctx.config.http.maxMessageBytes) : undefined;
       const query = route.query ? readQuery(url, ['limit', 'offset']) : undefined;
-      const result = await route.handle(ctx, { params, body, query });
+      const result = await route.handle(ctx, { params, body, query, ...(caller ? { caller } : {}) });
       if (route.status === 204) {
         res.writeHead(204).end();
         return;
@@ -238,12 +249,6 @@ function uptime(ctx: RestContext): number {
   return Math.floor((Date.now() - ctx.startedAt) / 1000);
 }
 
-const roomIdCheck = validator(Type.Object({ id: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,128}$' }) }));
-
-function roomIdParam(params: RouteParams): RoomId {
-  if (!roomIdCheck.check(params)) throw new CascadeError('ROOM_NOT_FOUND');
-  return params.id as RoomId;
-}
 
 /** A moderation call on a stored room; a room with nobody in it has nobody to act on. */
 async function liveRoomCall(ctx: RestContext, roomId: RoomId, action: string, params: object): Promise<void> {

@@ -6,6 +6,7 @@ import type { Config } from '../../schemas/config';
 import { toCascadeError } from '../../schemas/errors';
 import type { NodeId } from '../../schemas/ids';
 import { authenticate } from '../auth/connect';
+import type { RouterCapabilities } from '../routerCapabilities';
 import { SessionRegistry } from '../SessionRegistry';
 import { SignalingSession } from '../SignalingSession';
 import { CloseCodes, type ActorClient, type GatewayLogger, type SessionSocket } from '../types';
@@ -24,6 +25,9 @@ const PING_INTERVAL_MS = 15_000;
 export interface SignalingServerOptions {
   auth: Config['auth'];
   maxMessageBytes: number;
+  /** http.maxBufferedBytes: see SignalingSession. */
+  maxBufferedBytes: number;
+  routerCapabilities: RouterCapabilities;
   actors: ActorClient;
   gatewayNodeId: NodeId;
   logger: GatewayLogger;
@@ -95,7 +99,11 @@ export class SignalingServer {
       get isOpen() {
         return ws.readyState === WebSocket.OPEN;
       },
-      send: (text) => ws.send(text),
+      get bufferedAmount() {
+        return ws.bufferedAmount;
+      },
+      // A Buffer holds UTF-8 JSON too: it goes out as a text frame.
+      send: (data) => ws.send(data, { binary: false }),
       close: (code, reason) => ws.close(code, reason),
     };
     const session = new SignalingSession({
@@ -104,6 +112,8 @@ export class SignalingServer {
       socket,
       gatewayNodeId: this.#options.gatewayNodeId,
       maxMessageBytes: this.#options.maxMessageBytes,
+      maxBufferedBytes: this.#options.maxBufferedBytes,
+      routerCapabilities: this.#options.routerCapabilities,
       logger,
       onClosed: (s) => this.registry.remove(s),
     });

@@ -43,6 +43,21 @@ export function relayedEventFrame(event: string, data: unknown): string {
   return JSON.stringify({ event, data: data ?? {} } satisfies EventFrame);
 }
 
+const signalFrames = new WeakMap<object, Buffer>();
+
+/**
+ * A relayed signal as the bytes of its frame, serialized and UTF-8 encoded once per signal
+ * however many sessions of the room it goes to (a join is announced to everyone in the room).
+ */
+export function signalFrame(signal: { event: string; data?: unknown }): Buffer {
+  let frame = signalFrames.get(signal);
+  if (!frame) {
+    frame = Buffer.from(relayedEventFrame(signal.event, signal.data));
+    signalFrames.set(signal, frame);
+  }
+  return frame;
+}
+
 /** The `error` event for failures that cannot be tied to a request id. */
 export function errorEventFrame(error: ErrorBody): string {
   return eventFrame('error', { code: error.code, message: error.message });

@@ -1,6 +1,7 @@
 import { In, type DataSource, type Repository } from 'typeorm';
 import { CascadeError } from '../../schemas/errors';
-import type { EgressId, RoomId } from '../../schemas/ids';
+import type { EgressEndReason } from '../../schemas/egress';
+import type { EgressId, NodeId, RoomId } from '../../schemas/ids';
 import { validator } from '../../schemas/validate';
 import { mapDbErrors } from '../dbErrors';
 import type { EgressRow, Entities } from '../entities';
@@ -43,6 +44,8 @@ export function toEgressRecord(row: EgressRow): EgressRecord {
     bytesWritten: row.bytesWritten,
     reconnects: row.reconnects,
     error: row.error,
+    nodeId: row.nodeId as NodeId | null,
+    reason: row.reason as EgressEndReason | null,
     createdAt: iso(row.createdAt),
     startedAt: isoOrNull(row.startedAt),
     endedAt: isoOrNull(row.endedAt),
@@ -68,12 +71,14 @@ export class EgressRepository {
       format: data.format,
       composite: data.composite ?? false,
       destination: data.destination ?? null,
-      urlRedacted: data.destination !== undefined ? redactUrl(data.destination) : null,
+      urlRedacted: data.urlRedacted ?? (data.destination !== undefined ? redactUrl(data.destination) : null),
       filePath: data.filePath ?? null,
       durationSeconds: null,
       bytesWritten: 0,
       reconnects: 0,
       error: null,
+      nodeId: data.nodeId ?? null,
+      reason: null,
       createdAt: toMs(data.createdAt),
       startedAt: null,
       endedAt: null,
@@ -94,10 +99,15 @@ export class EgressRepository {
   }
 
   /** Newest first; all rooms when roomId is omitted. */
-  async list(roomId?: string, options: { statuses?: EgressStatus[] } = {}): Promise<EgressRecord[]> {
+  async list(roomId?: string, options: { statuses?: EgressStatus[]; nodeId?: string; limit?: number } = {}): Promise<EgressRecord[]> {
     const rows = await this.#repo.find({
-      where: { ...(roomId !== undefined ? { roomId } : {}), ...(options.statuses ? { status: In(options.statuses) } : {}) },
+      where: {
+        ...(roomId !== undefined ? { roomId } : {}),
+        ...(options.statuses ? { status: In(options.statuses) } : {}),
+        ...(options.nodeId !== undefined ? { nodeId: options.nodeId } : {}),
+      },
       order: { createdAt: 'DESC', id: 'DESC' },
+      ...(options.limit !== undefined ? { take: options.limit } : {}),
     });
     return rows.map(toEgressRecord);
   }
@@ -120,6 +130,7 @@ export class EgressRepository {
     if (data.durationSeconds !== undefined) changes.durationSeconds = data.durationSeconds;
     if (data.bytesWritten !== undefined) changes.bytesWritten = data.bytesWritten;
     if (data.reconnects !== undefined) changes.reconnects = data.reconnects;
+    if (data.reason !== undefined) changes.reason = data.reason;
     if (data.error !== undefined) changes.error = data.error === null ? null : data.error.slice(0, ERROR_MAX_LENGTH);
     if (data.startedAt !== undefined) changes.startedAt = toMs(data.startedAt);
     else if (status === 'active' && current.startedAt === null) changes.startedAt = toMs(undefined);

@@ -72,7 +72,7 @@ export class RoomRepository {
         passwordHash,
         lobbyEnabled: data.lobbyEnabled ?? false,
         locked: data.locked ?? false,
-        recordingEnabled: data.recordingEnabled ?? false,
+        recordingEnabled: data.recordingEnabled ?? true,
         emptyTimeoutSeconds: data.emptyTimeoutSeconds,
         createdAt: toMs(data.createdAt),
         closedAt: null,

@@ -65,6 +65,8 @@ export interface ClusterOptions {
   natsDelayMs?: number[];
   /** Extra CASCADE_* variables for every node. */
   env?: Record<string, string>;
+  /** Extra CASCADE_* variables for node i (after `env`), e.g. its roles. */
+  nodeEnv?: Record<string, string>[];
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -258,7 +260,11 @@ export class Cluster {
     return `redis://127.0.0.1:${this.redisServer?.port}`;
   }
 
-  /** Polls until every live node's /stats counts every live node, and each media node heartbeats in Redis. */
+  /**
+   * Polls until every live node's /stats counts every live node, each media node heartbeats in
+   * Redis, and the probe's own registry lists every live node (after a NATS outage the probe
+   * rediscovers peers on its own schedule; calling through it before then finds no service).
+   */
   async waitForCluster(timeoutMs = 60000): Promise<void> {
     const live = this.nodes.filter((n) => n.alive);
     const deadline = Date.now() + timeoutMs;
@@ -274,8 +280,10 @@ export class Cluster {
       );
       const registry = this.redis ? await this.redis.smembers('cascade:nodes') : live.map((n) => n.id);
       const inRegistry = live.filter((n) => registry.includes(n.id)).length;
-      if (seen.every((count) => count === live.length) && inRegistry === live.length) return;
-      why = `nodes seen: ${live.map((n, i) => `${n.name}=${String(seen[i])}`).join(', ')}; in the registry: ${inRegistry}/${live.length}`;
+      const probed = this.probe ? new Set(this.probe.registry.getNodeList({ onlyAvailable: true, withServices: false }).map((n) => n.id)) : undefined;
+      const probeSees = probed ? live.filter((n) => probed.has(n.id)).length : live.length;
+      if (seen.every((count) => count === live.length) && inRegistry === live.length && probeSees === live.length) return;
+      why = `nodes seen: ${live.map((n, i) => `${n.name}=${String(seen[i])}`).join(', ')}; in the registry: ${inRegistry}/${live.length}; seen by the probe: ${probeSees}/${live.length}`;
       const dead = this.nodes.find((n) => !n.alive && live.includes(n));
       if (dead) throw new Error(`${dead.name} exited during start`);
       if (Date.now() > deadline) throw new Error(`cluster not ready after ${timeoutMs} ms: ${why}`);
@@ -337,6 +345,7 @@ export class Cluster {
           }
         : {}),
       ...this.#options.env,
+      ...this.#options.nodeEnv?.[i],
     });
     return env;
   }

@@ -1,11 +1,12 @@
 import type { Browser, Page } from 'playwright-core';
+import type { RoomMediaStats } from '../../media';
 import type { ConsumerParams, TransportParams } from '../../schemas/media';
 import type { Role } from '../../schemas/roles';
 import type { JoinedData } from '../../schemas/signaling';
 import { openPage, poll, type ClientPage } from './browser';
 import type { Cluster, ClusterNode } from './cluster';
 import { RtpSource, rtpParametersFor } from './rtpSource';
-import { TestSignalingClient } from './signalingClient';
+import { TestSignalingClient, type Frame } from './signalingClient';
 
 /**
  * Participants without a browser, for the cluster tests and benchmarks: signaling clients over
@@ -24,7 +25,7 @@ export class WsParticipant {
   ) {}
 
   /** Connects to `node`'s gateway with `token` and joins (the router's capabilities stand in for a device's). */
-  static async join(node: ClusterNode, token: string): Promise<WsParticipant> {
+  static async join(node: Pick<ClusterNode, 'wsUrl'>, token: string): Promise<WsParticipant> {
     const client = await TestSignalingClient.connect(`${node.wsUrl}?token=${encodeURIComponent(token)}`);
     try {
       const { rtpCapabilities } = await client.call<{ rtpCapabilities: Record<string, unknown> }>('getRouterRtpCapabilities');
@@ -84,7 +85,15 @@ export interface Ingest {
  * actor does not know these tracks: a room rebuilt after a failover (from the actors) will not
  * list them, although their media keeps flowing.
  */
-export async function ingest(cluster: Cluster, node: ClusterNode, publisher: WsParticipant): Promise<Ingest> {
+export function ingest(cluster: Cluster, node: ClusterNode, publisher: WsParticipant): Promise<Ingest> {
+  return ingestVia((action, params) => cluster.call(node, action, params), node.id, publisher);
+}
+
+/** A broker call addressed to the publisher's media node (a cluster probe, or a server's own broker). */
+export type NodeCall = <T>(action: string, params: object) => Promise<T>;
+
+/** `ingest` through any broker: `call` reaches the media and room services of node `nodeId`. */
+export async function ingestVia(call: NodeCall, nodeId: string, publisher: WsParticipant): Promise<Ingest> {
   const roomId = publisher.joined.room.id;
   const participantId = publisher.participantId;
   const sources: RtpSource[] = [];
@@ -94,7 +103,7 @@ export async function ingest(cluster: Cluster, node: ClusterNode, publisher: WsP
     const payloadType = kind === 'video' ? 101 : 100;
     const ssrc = 10_000_000 + Math.floor(Math.random() * 1_000_000_000);
     const source = kind === 'video' ? 'camera' : 'microphone';
-    const producer = await cluster.call<{ producerId: string; localIp: string; localRtpPort: number; localRtcpPort: number }>(node, 'media.createPlainProducer', {
+    const producer = await call<{ producerId: string; localIp: string; localRtpPort: number; localRtcpPort: number }>('media.createPlainProducer', {
       roomId,
       participantId,
       kind,
@@ -102,15 +111,40 @@ export async function ingest(cluster: Cluster, node: ClusterNode, publisher: WsP
       source,
     });
     sources.push(new RtpSource({ kind, codec, payloadType, ssrc, ip: producer.localIp, rtpPort: producer.localRtpPort, rtcpPort: producer.localRtcpPort }));
-    await cluster.call(node, 'room.trackPublished', {
+    await call('room.trackPublished', {
       roomId,
-      nodeId: node.id,
+      nodeId,
       track: { producerId: producer.producerId, participantId, identity: publisher.joined.self.identity, kind, source, muted: false },
     });
     ids[kind] = producer.producerId;
   }
   return { audioProducerId: ids.audio, videoProducerId: ids.video, stop: async () => void (await Promise.all(sources.map((s) => s.stop()))) };
 }
+
+/**
+ * The failure tests' cast in `room` on a 3-node cluster: dora joins first through node2 (so node2
+ * owns the room), alice on node1, bob through node1's gateway but in region us (his media on
+ * node2), carol on node3. `bobToken` lets a test rejoin him as the browser client would.
+ */
+export async function joinCast(cluster: Cluster, room: string): Promise<{ dora: WsParticipant; alice: WsParticipant; bob: WsParticipant; carol: WsParticipant; bobToken: string }> {
+  const dora = await WsParticipant.join(cluster.node('node2'), cluster.token(room, 'dora'));
+  const alice = await WsParticipant.join(cluster.node('node1'), cluster.token(room, 'alice'));
+  const bobToken = cluster.token(room, 'bob', { region: 'us' });
+  const bob = await WsParticipant.join(cluster.node('node1'), bobToken);
+  const carol = await WsParticipant.join(cluster.node('node3'), cluster.token(room, 'carol'));
+  return { dora, alice, bob, carol, bobToken };
+}
+
+/** Bytes received by the mirrors (piped-in producers) of the given origin producers (all when omitted). */
+export function mirrorBytes(stats: RoomMediaStats, ids?: string[]): number {
+  return stats.producers.filter((p) => p.piped && (!ids || ids.includes(p.producerId))).reduce((sum, p) => sum + p.byteCount, 0);
+}
+
+/** Matches a signaling frame about `identity` (participant_left, reconnect, …). */
+export const about =
+  (identity: string) =>
+  (f: Frame): boolean =>
+    (f.data as { identity?: string } | undefined)?.identity === identity;
 
 // ---- Chromium pages ----------------------------------------------------------------------------
 

@@ -1,5 +1,6 @@
 import type { GatewaySignal, ParticipantMessage } from '../../schemas/actors';
-import type { NodeId, ParticipantId, ProducerId } from '../../schemas/ids';
+import type { EgressInfo, EgressMessage, EgressMessages } from '../../schemas/egress';
+import type { NodeId, ParticipantId, ProducerId, RoomId } from '../../schemas/ids';
 import type { LeaveReason } from '../../schemas/signaling';
 import type { RoomPorts, RoomSettings } from '../../actors/room/RoomTypes';
 
@@ -16,6 +17,8 @@ export class RecordingRoomPorts implements RoomPorts {
   closedReason?: string;
   timers: { fn: () => void; ms: number; cancelled: boolean }[] = [];
   nodeId = 'node-a' as NodeId;
+  /** Messages the room sent to egress actors, in order: [node, action, message]. */
+  egress: [NodeId, string, Record<string, unknown>][] = [];
   clock = new Date('2026-01-01T00:00:00Z');
 
   signal(signal: Omit<GatewaySignal, 'roomId'>): void {
@@ -35,6 +38,27 @@ export class RecordingRoomPorts implements RoomPorts {
   }
   async ensureTrackOnNode(producerId: ProducerId, from: NodeId, to: NodeId): Promise<void> {
     this.ensured.push({ producerId, from, to });
+  }
+  async placeEgress(trackNodes: NodeId[]): Promise<NodeId> {
+    return trackNodes[0] ?? this.nodeId;
+  }
+  async egressCall<M extends 'start' | 'stop'>(nodeId: NodeId, action: M, message: EgressMessage<M>): Promise<EgressInfo> {
+    this.egress.push([nodeId, action, message]);
+    const start = action === 'start' ? (message as EgressMessage<'start'>) : undefined;
+    return {
+      id: message.egressId,
+      roomId: (start?.roomId ?? 'room') as RoomId,
+      kind: start?.request.kind ?? 'recording',
+      state: action === 'start' ? 'starting' : 'stopping',
+      composite: true,
+      format: 'webm',
+      nodeId,
+      progress: { durationSeconds: 0, bytesWritten: 0, bitrateKbps: 0, reconnects: 0 },
+      files: [],
+    };
+  }
+  egressCast<M extends keyof typeof EgressMessages>(nodeId: NodeId, action: M, message: EgressMessage<M>): void {
+    this.egress.push([nodeId, action, message]);
   }
   async closeMedia(nodeIds: NodeId[]): Promise<void> {
     this.closedMedia.push(nodeIds);

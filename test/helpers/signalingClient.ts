@@ -44,6 +44,15 @@ export class TestSignalingClient {
     return this.#ws.readyState === WebSocket.OPEN;
   }
 
+  /** Stops reading from the socket (a client whose tab hangs): what the server sends piles up. */
+  pause(): void {
+    this.#ws.pause();
+  }
+
+  resume(): void {
+    this.#ws.resume();
+  }
+
   sendRaw(data: string | Buffer): void {
     this.#ws.send(data);
   }

@@ -1,9 +1,7 @@
 import type { RoomInfo } from '../../schemas/actors';
-import type { RoomMediaStats } from '../../media';
 import { poll } from '../helpers/browser';
 import { Cluster } from '../helpers/cluster';
-import { ingest, WsParticipant, type Ingest } from '../helpers/clusterClients';
-import type { Frame } from '../helpers/signalingClient';
+import { about, ingest, type Ingest, mirrorBytes, WsParticipant } from '../helpers/clusterClients';
 
 /**
  * A media node dies (SIGKILL) in a 3-node cluster of separate processes, and it owns the room.
@@ -28,9 +26,6 @@ afterAll(async () => {
 });
 
 
-/** Bytes received by the mirrors (piped-in producers) of the given origin producers. */
-const mirrorBytes = (s: RoomMediaStats, ids: string[]) => s.producers.filter((p) => p.piped && ids.includes(p.producerId)).reduce((sum, p) => sum + p.byteCount, 0);
-const about = (identity: string) => (f: Frame) => (f.data as { identity?: string } | undefined)?.identity === identity;
 
 test('kill -9 of the owner node: its participants rejoin elsewhere, the room moves, media between survivors never stops', () =>
   cluster.guard(async () => {
@@ -76,13 +71,15 @@ test('kill -9 of the owner node: its participants rejoin elsewhere, the room mov
       })();
 
       const killedAt = Date.now();
-      await cluster.kill(node2);
+      // Not awaited yet: kill() also waits for node2's mediasoup workers to exit, which nobody else does.
+      const killed = cluster.kill(node2);
 
       const told = await bob.client.nextEvent('reconnect', 15000);
       const toldAt = Date.now();
       expect(told.data).toEqual({ reason: 'node_failed' });
       await bob.client.closed;
       await dora.client.closed;
+      await killed;
 
       // bob rejoins with the same token through the same gateway: placed on a live node (nearest to us: node1).
       const bob2 = await WsParticipant.join(node1, bobToken);
@@ -125,6 +122,11 @@ test('kill -9 of the owner node: its participants rejoin elsewhere, the room mov
       expect(after.pipes.map((p) => p.remoteNodeId)).toEqual([node1.id]);
       expect(after.consumers.filter((c) => c.remoteNodeId === node1.id).map((c) => c.producerId).sort()).toEqual([...carolTracks].sort());
 
+      // At least 3 s (and 10 samples) after the kill, however fast the failover went.
+      await poll('3 s and 10 samples after the kill', async () => {
+        const after = samples.filter((x) => x.t >= killedAt - 1000);
+        return { done: (after.at(-1)?.t ?? 0) > killedAt + 3000 && after.length > 10, detail: `${after.length} samples` };
+      }, { timeoutMs: 15000 });
       sampling = false;
       await sampler;
       // node1 -> node3 never stopped: the mirrors' bytes kept growing through the failover.
@@ -142,7 +144,7 @@ test('kill -9 of the owner node: its participants rejoin elsewhere, the room mov
       );
       expect(window.length).toBeGreaterThan(10);
       expect(longestStall).toBeLessThan(1000);
-      expect(rejoinedAt - toldAt).toBeLessThan(5000);
+      // Time to rejoin is measured by bench/failover.ts (bench/RESULTS.md), not asserted here.
     } finally {
       sampling = false;
       await sampler?.catch(() => undefined);

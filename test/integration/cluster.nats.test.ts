@@ -1,8 +1,7 @@
 import type { RoomInfo } from '../../schemas/actors';
-import type { RoomMediaStats } from '../../media';
 import { poll } from '../helpers/browser';
 import { Cluster } from '../helpers/cluster';
-import { ingest, WsParticipant, type Ingest } from '../helpers/clusterClients';
+import { ingest, type Ingest, mirrorBytes, WsParticipant } from '../helpers/clusterClients';
 
 /**
  * NATS restarts under a running 3-node cluster (the cluster's private nats-server, killed and
@@ -26,7 +25,6 @@ afterAll(async () => {
 });
 
 
-const mirrorBytes = (s: RoomMediaStats) => s.producers.filter((p) => p.piped).reduce((sum, p) => sum + p.byteCount, 0);
 
 test.each([1000, 5000])('NATS down for %i ms loses no room: same owner and members, media keeps flowing, chat and new pipes work after', (downMs) =>
   cluster.guard(async () => {

@@ -112,6 +112,19 @@ describe('HTTP', () => {
     expect(JSON.parse((await get(tokenServer, '/client-config.json')).body)).toEqual({ authMode: 'token' });
   });
 
+  test('/ inlines the client config: auth mode and the routers\' capabilities (asked of the media service once)', async () => {
+    const asked = () => calls.filter((c) => c.action === 'media.getRouterRtpCapabilities').length;
+    const before = asked();
+    for (const server of [openServer, openServer]) {
+      const page = await get(server, '/');
+      const block = /<script id="cascade-config" type="application\/json">(.*?)<\/script>/.exec(page.body);
+      expect(JSON.parse(block?.[1] ?? 'null')).toEqual({ authMode: 'open', rtpCapabilities: { codecs: [] } });
+      expect(page.body).toContain('<title>Cascade</title>');
+    }
+    expect(asked() - before).toBe(1);
+    expect((await get(tokenServer, '/index.html')).body).toContain('{"authMode":"token"');
+  });
+
   test('static files with their content types; / is index.html', async () => {
     const index = await get(tokenServer, '/');
     expect(index).toMatchObject({ status: 200, type: 'text/html; charset=utf-8' });

@@ -126,6 +126,18 @@ describe.each<TestDriver>(['sqlite', 'postgres'])('records on %s', (driver) => {
     expect((await store.sessions.get(b.id))?.leaveReason).toBe('kicked');
   });
 
+  test('sessions: openMany writes several rows in one call, all or nothing', async () => {
+    const joinedAt = new Date('2025-03-02T10:00:00.123Z');
+    const input = (identity: string, room: RoomId = roomId) =>
+      ({ roomId: room, participantId: `pa_m_${identity}` as ParticipantId, identity, name: identity, role: 'guest', nodeId: 'node-m' as NodeId, joinedAt }) as const;
+    const opened = await store.sessions.openMany([input('dave'), input('erin'), input('frank')]);
+    expect(opened.map((s) => s.identity)).toEqual(['dave', 'erin', 'frank']);
+    for (const session of opened) expect(await store.sessions.get(session.id)).toEqual(session);
+    expect(opened[0]).toMatchObject({ joinedAt: joinedAt.toISOString(), leftAt: null, tracks: [] });
+    await rejectsWith(store.sessions.openMany([input('gina'), input('hank', 'rm_nothere1' as RoomId)]), 'ROOM_NOT_FOUND');
+    expect((await store.sessions.listByRoom(roomId)).map((s) => s.identity)).not.toContain('gina');
+  });
+
   test('sessions and chat for a room never stored are ROOM_NOT_FOUND and write nothing', async () => {
     await rejectsWith(
       store.sessions.open({ roomId: 'rm_nothere1' as RoomId, participantId: 'p', identity: 'i', name: 'n', role: 'host', nodeId: 'n1' } as never),

@@ -1,5 +1,6 @@
 import { migrate, openStore, verifyPassword, type RoomRecord, type Store } from '../../store';
 import { MIGRATIONS_TABLE } from '../../store/dataSource';
+import { MIGRATIONS } from '../../store/migrations';
 import { CascadeError } from '../../schemas/errors';
 import type { NodeId, ParticipantId } from '../../schemas/ids';
 import { postgresSchemaExists, testDatabase, type TestDatabase, type TestDriver } from '../helpers/db';
@@ -44,14 +45,14 @@ describe.each<TestDriver>(['sqlite', 'postgres'])('store on %s', (driver) => {
   test('migrations apply once; running them again is a no-op', async () => {
     store = await openStore(db.cfg);
     expect(store.driver).toBe(driver);
-    expect(store.appliedMigrations).toEqual(['Initial1732147200000']);
+    expect(store.appliedMigrations).toEqual(MIGRATIONS.map((m) => m.name));
     const created = await store.rooms.create(room('Before re-migrate'));
     await store.close();
 
     expect(await migrate(db.cfg)).toEqual([]);
     store = await openStore(db.cfg);
     expect(store.appliedMigrations).toEqual([]);
-    expect(await countMigrationRows(store)).toBe(1);
+    expect(await countMigrationRows(store)).toBe(MIGRATIONS.length);
     // The data written before is still there: re-running did not recreate tables.
     expect(await store.rooms.get(created.id)).toEqual(created);
   });
@@ -205,7 +206,7 @@ describe('driver specifics', () => {
     }
     const again = await openStore(cfg);
     try {
-      expect(again.appliedMigrations).toHaveLength(1);
+      expect(again.appliedMigrations).toHaveLength(MIGRATIONS.length);
       expect((await again.rooms.list()).total).toBe(0);
     } finally {
       await again.close();
@@ -223,7 +224,7 @@ describe('driver specifics', () => {
       const rows = (await store.dataSource.query('SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name', [
         db.cfg.schema,
       ])) as { table_name: string }[];
-      expect(rows.map((r) => r.table_name)).toEqual(['cascade_migrations', 'chat_messages', 'egress_jobs', 'participant_sessions', 'rooms', 'webhooks']);
+      expect(rows.map((r) => r.table_name)).toEqual(['cascade_migrations', 'chat_messages', 'egress_jobs', 'participant_sessions', 'recordings', 'rooms', 'webhooks']);
     } finally {
       await store.close();
       await db.cleanup();
@@ -238,7 +239,7 @@ describe('driver specifics', () => {
     const stores = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
     try {
       for (const r of settled) if (r.status === 'rejected') throw r.reason;
-      expect(stores.map((s) => s.appliedMigrations.length).sort()).toEqual([0, 1]);
+      expect(stores.map((s) => s.appliedMigrations.length).sort()).toEqual([0, MIGRATIONS.length]);
       const r = await stores[0].rooms.create(room('Shared'));
       expect(await stores[1].rooms.get(r.id)).toEqual(r);
     } finally {

@@ -2,6 +2,7 @@ import type { GatewaySignal, JoinResult } from '../../schemas/actors';
 import type { AccessClaims } from '../../schemas/auth';
 import { CascadeError } from '../../schemas/errors';
 import type { NodeId, ParticipantId, RoomId } from '../../schemas/ids';
+import { RouterCapabilities } from '../../gateway/routerCapabilities';
 import { SessionRegistry } from '../../gateway/SessionRegistry';
 import { SignalingSession } from '../../gateway/SignalingSession';
 import type { ActorClient, GatewayLogger, SessionSocket } from '../../gateway/types';
@@ -35,11 +36,16 @@ class FakeActors implements ActorClient {
 
 class FakeSocket implements SessionSocket {
   isOpen = true;
+  /** What the client has not read yet; tests set it to play a slow client. */
+  bufferedAmount = 0;
   readonly sent: Record<string, unknown>[] = [];
+  /** What send() was given, as given (a string, or a Buffer shared by a room's sessions). */
+  readonly raw: (string | Buffer)[] = [];
   closedWith?: { code: number; reason: string };
 
-  send(text: string): void {
-    this.sent.push(JSON.parse(text) as Record<string, unknown>);
+  send(data: string | Buffer): void {
+    this.raw.push(data);
+    this.sent.push(JSON.parse(data.toString()) as Record<string, unknown>);
   }
 
   close(code: number, reason: string): void {
@@ -65,10 +71,10 @@ const joinedData = {
   chatHistory: [],
 };
 
-function setup(options: { claims?: Partial<AccessClaims>; maxMessageBytes?: number; join?: Reply } = {}) {
+function setup(options: { claims?: Partial<AccessClaims>; maxMessageBytes?: number; maxBufferedBytes?: number; join?: Reply; registry?: SessionRegistry } = {}) {
   const actors = new FakeActors();
   const socket = new FakeSocket();
-  const registry = new SessionRegistry();
+  const registry = options.registry ?? new SessionRegistry();
   actors.replies.set('media.getRouterRtpCapabilities', () => ({ rtpCapabilities: { codecs: [{ mimeType: 'audio/opus' }] } }));
   actors.replies.set(
     'room.join',
@@ -84,6 +90,7 @@ function setup(options: { claims?: Partial<AccessClaims>; maxMessageBytes?: numb
     socket,
     gatewayNodeId: 'gw-1' as NodeId,
     maxMessageBytes: options.maxMessageBytes ?? 1024,
+    ...(options.maxBufferedBytes !== undefined ? { maxBufferedBytes: options.maxBufferedBytes } : {}),
     logger: silent,
     onClosed: (s) => registry.remove(s),
   });
@@ -362,5 +369,79 @@ describe('SignalingSession: signals from the room', () => {
     expect(actors.of('room.leave').map((c) => c.params)).toEqual([{ roomId: ROOM, participantId: PID, reason: 'client_left' }]);
     expect(actors.of('participant.leave')).toHaveLength(0);
     expect(socket.closedWith?.code).toBe(1000);
+  });
+});
+
+describe('SignalingSession: a room signal is serialized once', () => {
+  test('every session of the room is handed the same encoded frame', async () => {
+    const registry = new SessionRegistry();
+    const joinAs = (participantId: string) => (): JoinResult => ({ status: 'joined', participantId: participantId as ParticipantId, participantNodeId: OWNER, joined: joinedData });
+    const a = setup({ registry, join: joinAs('p-a') });
+    const b = setup({ registry, join: joinAs('p-b') });
+    await a.send({ id: 1, method: 'join', data: { rtpCapabilities: {} } });
+    await b.send({ id: 1, method: 'join', data: { rtpCapabilities: {} } });
+    registry.deliver({ roomId: ROOM, event: 'participant_joined', data: { id: 'p-c' } });
+    const [fromA, fromB] = [a.socket.raw.at(-1), b.socket.raw.at(-1)];
+    expect(Buffer.isBuffer(fromA)).toBe(true);
+    expect(fromA).toBe(fromB);
+    expect(a.socket.last()).toEqual({ event: 'participant_joined', data: { id: 'p-c' } });
+  });
+});
+
+describe('SignalingSession: a client that does not read', () => {
+  const LIMIT = 10_000;
+  const deliver = (registry: SessionRegistry, event: string) => registry.deliver({ roomId: ROOM, event, data: { participantId: 'p-x' } });
+
+  test('above maxBufferedBytes droppable events are skipped; others and responses still go out', async () => {
+    const { send, socket, registry, session } = setup({ maxBufferedBytes: LIMIT });
+    await send({ id: 1, method: 'join', data: { rtpCapabilities: {} } });
+    socket.bufferedAmount = LIMIT + 1;
+    deliver(registry, 'active_speaker');
+    deliver(registry, 'chat');
+    expect(socket.sent.slice(1).map((f) => f.event)).toEqual(['chat']);
+    expect((await send({ id: 2, method: 'createTransport', data: { direction: 'recv' } })).ok).toBe(true);
+    socket.bufferedAmount = LIMIT;
+    deliver(registry, 'active_speaker');
+    expect(socket.last().event).toBe('active_speaker');
+    expect(session.state).toBe('joined');
+  });
+
+  test('a queue that keeps growing to 4 × maxBufferedBytes closes with 4008 and leaves the room once', async () => {
+    const { send, socket, registry, session, actors } = setup({ maxBufferedBytes: LIMIT });
+    await send({ id: 1, method: 'join', data: { rtpCapabilities: {} } });
+    const before = socket.sent.length;
+    socket.bufferedAmount = 4 * LIMIT;
+    deliver(registry, 'chat');
+    expect(socket.sent).toHaveLength(before);
+    expect(socket.closedWith).toEqual({ code: 4008, reason: 'slow_consumer' });
+    expect(session.state).toBe('closed');
+    expect(registry.size).toBe(0);
+    await Promise.resolve();
+    expect(actors.of('participant.leave').map((c) => c.params)).toEqual([{ participantId: PID, reason: 'disconnected' }]);
+    // The socket's own close event comes later: no second leave.
+    session.socketClosed();
+    await Promise.resolve();
+    expect(actors.of('participant.leave')).toHaveLength(1);
+  });
+});
+
+describe('SignalingSession: router capabilities', () => {
+  test('asked of the media service once per gateway, then answered from memory; a failure is not kept', async () => {
+    const actors = new FakeActors();
+    let fail = true;
+    actors.replies.set('media.getRouterRtpCapabilities', () => {
+      if (fail) throw Object.assign(new Error('no media node yet'), { code: 'SERVICE_NOT_FOUND' });
+      return { codecs: [{ mimeType: 'video/VP8' }] };
+    });
+    const caps = new RouterCapabilities(actors);
+    await expect(caps.get()).rejects.toThrow('no media node yet');
+    expect(caps.known).toBeUndefined();
+    fail = false;
+    const [x, y] = await Promise.all([caps.get(), caps.get()]);
+    expect(x).toEqual({ codecs: [{ mimeType: 'video/VP8' }] });
+    expect(y).toBe(x);
+    expect(await caps.get()).toBe(x);
+    expect(caps.known).toBe(x);
+    expect(actors.of('media.getRouterRtpCapabilities')).toHaveLength(2);
   });
 });

@@ -25,6 +25,14 @@ function fakeMedia(calls: string[]): MediaPort {
     resumeConsumer: record('resumeConsumer'),
     setConsumerPreferredLayers: record('setConsumerPreferredLayers'),
     closeParticipant: record('closeParticipant'),
+    produceData: async (_node, req) => {
+      calls.push(`produceData:${req.identity}`);
+      return { dataProducerId: `dp${++n}`, maxMessageBytes: 65536 };
+    },
+    consumeData: async (_node, req) => {
+      calls.push(`consumeData:${req.identity}`);
+      return { id: `dc${++n}`, dataProducerId: `down${n}`, sctpStreamParameters: { streamId: 0 }, label: 'cascade-data', protocol: '' };
+    },
   };
 }
 
@@ -93,6 +101,36 @@ describe('Participant', () => {
     participant.consumerClosed(consumer.id, 'p9' as ProducerId);
     participant.consumerClosed(consumer.id, 'p9' as ProducerId);
     expect(signals).toEqual([{ roomId: 'r', to: ['pa_1'], event: 'consumer_closed', data: { consumerId: consumer.id, producerId: 'p9' } }]);
+  });
+
+  it('opens one data channel each way, stamped with its own identity', async () => {
+    const { participant, calls } = make();
+    const send = await participant.createTransport('send');
+    await expect(participant.consumeData()).rejects.toMatchObject({ code: 'TRANSPORT_NOT_FOUND' });
+    const recv = await participant.createTransport('recv');
+    await expect(participant.produceData({ participantId: participant.id, transportId: recv.id, sctpStreamParameters: {} })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    const produced = await participant.produceData({ participantId: participant.id, transportId: send.id, sctpStreamParameters: { streamId: 0 }, label: 'cascade-data' });
+    expect(produced.maxMessageBytes).toBe(65536);
+    await expect(participant.produceData({ participantId: participant.id, transportId: send.id, sctpStreamParameters: {} })).rejects.toMatchObject({ code: 'CONFLICT' });
+    const consumer = await participant.consumeData();
+    expect(consumer).toMatchObject({ label: 'cascade-data', sctpStreamParameters: { streamId: 0 } });
+    await expect(participant.consumeData()).rejects.toMatchObject({ code: 'CONFLICT' });
+    expect(calls.filter((c) => c.includes('Data'))).toEqual(['produceData:me', 'consumeData:me']);
+  });
+
+  it('lets a viewer receive data but not send it', async () => {
+    const { participant } = make('viewer');
+    const recv = await participant.createTransport('recv');
+    await expect(participant.produceData({ participantId: participant.id, transportId: recv.id, sctpStreamParameters: {} })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(participant.consumeData()).resolves.toMatchObject({ label: 'cascade-data' });
+  });
+
+  it('tells its client when the media node refuses a data message', () => {
+    const { participant, signals } = make();
+    participant.dataRejected('MESSAGE_TOO_LARGE', 'Data payload is 70000 bytes; the limit is 65536');
+    expect(signals).toEqual([
+      { roomId: 'r', to: ['pa_1'], event: 'error', data: { code: 'MESSAGE_TOO_LARGE', message: 'Data payload is 70000 bytes; the limit is 65536' } },
+    ]);
   });
 
   it('leaving releases media and the room once', async () => {

@@ -10,10 +10,10 @@ import { RecordingRoomPorts, roomSettings } from '../helpers/fakeRoomPorts';
  * the expected outcome is written out, not derived from the permission table under test.
  */
 const EXPECTED: Record<Role, Record<string, boolean>> = {
-  host: { publish: true, subscribe: true, kick: true, mute_others: true, close_room: true, admit_lobby: true, lock_room: true, chat: true, record: true },
-  co_host: { publish: true, subscribe: true, kick: true, mute_others: true, close_room: false, admit_lobby: true, lock_room: true, chat: true, record: true },
-  guest: { publish: true, subscribe: true, kick: false, mute_others: false, close_room: false, admit_lobby: false, lock_room: false, chat: true, record: false },
-  viewer: { publish: false, subscribe: true, kick: false, mute_others: false, close_room: false, admit_lobby: false, lock_room: false, chat: true, record: false },
+  host: { publish: true, subscribe: true, kick: true, mute_others: true, close_room: true, admit_lobby: true, lock_room: true, chat: true, record: true, publish_data: true },
+  co_host: { publish: true, subscribe: true, kick: true, mute_others: true, close_room: false, admit_lobby: true, lock_room: true, chat: true, record: true, publish_data: true },
+  guest: { publish: true, subscribe: true, kick: false, mute_others: false, close_room: false, admit_lobby: false, lock_room: false, chat: true, record: false, publish_data: true },
+  viewer: { publish: false, subscribe: true, kick: false, mute_others: false, close_room: false, admit_lobby: false, lock_room: false, chat: true, record: false, publish_data: false },
 };
 
 type Attempt = (role: Role) => Promise<void>;
@@ -34,6 +34,8 @@ function participantPorts(): ParticipantPorts {
       resumeConsumer: ok,
       setConsumerPreferredLayers: ok,
       closeParticipant: ok,
+      produceData: async () => ({ dataProducerId: `dp${++n}`, maxMessageBytes: 65536 }),
+      consumeData: async () => ({ id: `dc${++n}`, dataProducerId: `d${n}`, sctpStreamParameters: {}, label: '', protocol: '' }),
     },
     room: {
       trackPublished: ok,
@@ -107,6 +109,16 @@ const attempts: Record<string, Attempt> = {
   chat: async (role) => {
     const { room, actorId } = await roomWith(role);
     room.chat(actorId, 'hello');
+  },
+  publish_data: async (role) => {
+    const p = participant(role);
+    // Permission comes before the transport check (a viewer has no send transport to try with),
+    // so an unknown transport tells the two apart: FORBIDDEN, or else TRANSPORT_NOT_FOUND.
+    const error = await p.produceData({ participantId: p.id, transportId: 't-unknown' as TransportId, sctpStreamParameters: {} }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    if ((error as { code?: string } | undefined)?.code !== 'TRANSPORT_NOT_FOUND') throw error;
   },
   // Recording is enforced by the egress actor with the same table; checked at the table here.
   record: async (role) => {
