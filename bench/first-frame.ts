@@ -115,9 +115,13 @@ function instrument({ publisher, pollMs }: { publisher: string; pollMs: number }
   g.document.addEventListener(
     'loadstart',
     (e: { target: unknown }) => {
-      const v = e.target as { tagName?: string; closest?(s: string): unknown; requestVideoFrameCallback?(cb: () => void): void };
+      const v = e.target as { tagName?: string; closest?(s: string): unknown; requestVideoFrameCallback?(cb: (now: number, meta: { width: number }) => void): void };
       if (v.tagName !== 'VIDEO' || !v.closest?.(`.tile[data-identity="${publisher}"]`)) return;
-      v.requestVideoFrameCallback?.(() => (marks.firstFramePresented ??= mark('frame presented')));
+      v.requestVideoFrameCallback?.((_now: number, meta: { width: number }) => {
+        marks.firstFramePresented ??= mark('frame presented');
+        // Which simulcast layer came first (320, 640 or 1280 wide), as a mark of its own.
+        mark(`first frame ${meta.width} wide`);
+      });
     },
     true,
   );
