@@ -62,7 +62,20 @@ function instrument({ publisher, pollMs }: { publisher: string; pollMs: number }
   window.__bench = marks;
   const g = globalThis as any;
   const mark = (label: string) => (marks.timeline[label] ??= g.performance.now());
-  g.document.addEventListener('DOMContentLoaded', () => (marks.domContentLoaded = mark('DOMContentLoaded')));
+  g.document.addEventListener('DOMContentLoaded', () => {
+    marks.domContentLoaded = mark('DOMContentLoaded');
+    // What the page load itself is made of (Navigation and Resource Timing).
+    const nav = g.performance.getEntriesByType('navigation')[0];
+    const script = g.performance.getEntriesByName(new URL('/app.js', g.location.href).href)[0];
+    if (nav) {
+      marks.timeline['html response start'] = nav.responseStart;
+      marks.timeline['html dom interactive'] = nav.domInteractive;
+    }
+    if (script) {
+      marks.timeline['app.js request start'] = script.requestStart;
+      marks.timeline['app.js response end'] = script.responseEnd;
+    }
+  });
   // Signaling: when each request first goes out and its first answer comes back.
   const NativeWebSocket = g.WebSocket;
   const methods = new Map<unknown, string>();

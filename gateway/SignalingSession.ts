@@ -65,6 +65,12 @@ export class SignalingSession {
   #participantId?: ParticipantId;
   #participantNodeId?: NodeId;
   #pendingSignals: GatewaySignal[] = [];
+  /**
+   * Settles when the join in flight does: requests pipelined behind `join` (the transports, say)
+   * wait for it instead of failing NOT_JOINED, which saves the client a round trip.
+   */
+  #joinSettled: Promise<void> = Promise.resolve();
+  #settleJoin?: () => void;
   #droppedEvents = 0;
 
   constructor(options: SignalingSessionOptions) {
@@ -148,9 +154,11 @@ export class SignalingSession {
 
   async #dispatch(request: ParsedRequest): Promise<void> {
     const { id } = request;
+    const startsJoin = request.method === 'join' && this.#state === 'connected';
     try {
       const data = await this.#handle(request);
       this.#send(okFrame(id, data));
+      if (request.method === 'join') this.#flushPendingSignals();
     } catch (err) {
       const error = toCascadeError(err);
       if (error.code === 'INTERNAL') this.#logger.error(`session ${this.identity}: ${request.method} failed`, err);
@@ -158,12 +166,15 @@ export class SignalingSession {
       this.#send(errorFrame(id, error.toBody()));
       if (request.method === 'leave' && this.#state === 'closed') this.close(CloseCodes.normal, 'client_left');
       return;
+    } finally {
+      // Requests pipelined behind the join are answered after it (and after its held signals).
+      if (startsJoin) this.#settleJoin?.();
     }
-    if (request.method === 'join') this.#flushPendingSignals();
     if (request.method === 'leave') this.close(CloseCodes.normal, 'client_left');
   }
 
   async #handle(request: ParsedRequest): Promise<unknown> {
+    if (this.#state === 'joining' && request.method !== 'join' && request.method !== 'getRouterRtpCapabilities') await this.#joinSettled;
     switch (request.method) {
       case 'getRouterRtpCapabilities':
         return this.#routerRtpCapabilities();
@@ -215,6 +226,7 @@ export class SignalingSession {
     if (data.password !== undefined) params.password = data.password;
 
     this.#state = 'joining';
+    this.#joinSettled = new Promise((resolve) => (this.#settleJoin = resolve));
     let result: JoinResult;
     try {
       result = joinResultValidator.parse(await this.#actors.call(RoomActions.join, params));

@@ -50,6 +50,9 @@ export interface CallOptions {
   onData?(message: DataMessage): void;
 }
 
+/** Longest our own publishing waits for remote video to start flowing. */
+const FIRST_VIDEO_WAIT_MS = 1000;
+
 export class RoomCall {
   readonly #options: CallOptions;
   readonly #sig = new SignalingClient();
@@ -95,16 +98,21 @@ export class RoomCall {
       const connected = this.#sig.connect(this.#options.wsUrl);
       await Promise.all([connected, this.#loadDevice(connected)]);
       this.#setState('joining');
-      const result = await this.#sig.request('join', {
+      const join = this.#sig.request('join', {
         rtpCapabilities: this.#device.rtpCapabilities,
         ...(this.#options.name ? { name: this.#options.name } : {}),
       });
+      // Pipelined: the server holds it until the join is answered, so the receive transport comes
+      // one round trip sooner. In the lobby it fails (IN_LOBBY) and is asked again once admitted.
+      const recvRequest = this.#sig.request('createTransport', { direction: 'recv', sctp: true });
+      void recvRequest.catch(() => undefined);
+      const result = await join;
       if (result.status === 'waiting') {
         this.#setState('waiting', 'Waiting for a host to let you in');
         return;
       }
       const { status: _status, ...joined } = result;
-      await this.#onJoined(joined);
+      await this.#onJoined(joined, recvRequest);
     } catch (err) {
       if (this.#ended) return;
       const code = (err as { code?: string }).code;
@@ -155,15 +163,15 @@ export class RoomCall {
     await this.#device.load({ routerRtpCapabilities: routerRtpCapabilities as RtpCapabilities });
   }
 
-  async #onJoined(data: JoinedData): Promise<void> {
+  /** `recvRequest`: the receive transport, already asked for along with the join. */
+  async #onJoined(data: JoinedData, recvRequest = this.#sig.request('createTransport', { direction: 'recv', sctp: true })): Promise<void> {
     const { view } = this.#options;
     this.#self = data.self;
     this.#setState('joined');
     view.joined(data);
 
-    // One round trip for both transports and the consumers of the tracks already in the room: the
-    // server handles our requests in order, so none of them waits for another's answer.
-    const recvRequest = this.#sig.request('createTransport', { direction: 'recv', sctp: true });
+    // One round trip for the send transport and the consumers of the tracks already in the room:
+    // the server handles our requests in order, so none of them waits for another's answer.
     this.#recvRequested = true;
     const sendRequest = data.self.role === 'viewer' ? undefined : this.#sig.request('createTransport', { direction: 'send', sctp: true });
     void sendRequest?.catch(() => undefined); // awaited (and its failure reported) below
@@ -183,6 +191,9 @@ export class RoomCall {
       // camera and encoders start once the decoders are set up. Starting the camera while
       // connecting instead delayed the first remote frame by ~50 ms on 2 cores (bench/RESULTS.md).
       await Promise.allSettled(receiving);
+      // And until the first remote video shows: publishing (camera, encoder, renegotiation) takes
+      // the renderer's main thread right when the first key frame arrives (bench/RESULTS.md).
+      if (data.participants.some((p) => p.tracks.some((t) => t.kind === 'video'))) await this.#subscriber.videoFlowing(FIRST_VIDEO_WAIT_MS);
       if (this.#device.canProduce('audio') || this.#device.canProduce('video')) await this.#publisher.publishCameraAndMic();
       this.#data.enableSending(send);
     }

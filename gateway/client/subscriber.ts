@@ -31,11 +31,15 @@ export class Subscriber {
   readonly #view: SubscriberView;
   /** By producer id; an entry exists from the moment consuming starts, so a track is consumed once. */
   readonly #subs = new Map<string, Subscription>();
+  /** Resolves when the first remote video packets arrive (a consumer's track unmutes). */
+  readonly #videoFlowing: Promise<void>;
+  #onVideoFlowing!: () => void;
 
   constructor(sig: SignalingClient, transport: Transport, view: SubscriberView) {
     this.#sig = sig;
     this.#transport = transport;
     this.#view = view;
+    this.#videoFlowing = new Promise((resolve) => (this.#onVideoFlowing = resolve));
     transport.on('connect', ({ dtlsParameters }, callback, errback) => {
       sig.request('connectTransport', { transportId: transport.id, dtlsParameters }).then(() => callback(), errback);
     });
@@ -65,6 +69,10 @@ export class Subscriber {
         appData: { participantId: info.participantId, source: info.source },
       });
       sub.consumer = consumer;
+      if (consumer.kind === 'video') {
+        if (!consumer.track.muted) this.#onVideoFlowing();
+        else consumer.track.addEventListener('unmute', () => this.#onVideoFlowing(), { once: true });
+      }
       this.#view.attachTrack(info.participantId, info.source, consumer.track);
       // Done once the resume is on its way: what the caller sends next is handled after it.
       this.#sig.request('resumeConsumer', { consumerId: consumer.id }).catch((err: unknown) => console.warn(`resume ${info.source} of ${info.identity} failed`, err));
@@ -72,6 +80,11 @@ export class Subscriber {
       this.#subs.delete(info.producerId);
       console.warn(`consume ${info.source} of ${info.identity} failed`, err);
     }
+  }
+
+  /** Resolves once remote video flows, or after `timeoutMs` (nothing to wait for, or it never came). */
+  videoFlowing(timeoutMs: number): Promise<void> {
+    return Promise.race([this.#videoFlowing, new Promise<void>((resolve) => setTimeout(resolve, timeoutMs))]);
   }
 
   removeProducer(producerId: string): void {

@@ -170,6 +170,39 @@ describe('SignalingSession: bad input gets a specific code and the connection st
     expect((await send({ id: 4, method: 'chat', data: { text: 'hi' } }))).toEqual({ id: 4, ok: true, data: { id: 'c1', ts: '2024-01-01T00:00:00Z' } });
   });
 
+  test('requests pipelined behind join wait for it: answered in order after the join; IN_LOBBY or NOT_JOINED when it did not join', async () => {
+    for (const outcome of ['joined', 'waiting', 'refused'] as const) {
+      let admit!: () => void;
+      const admitted = new Promise<void>((resolve) => (admit = resolve));
+      const { session, socket, actors } = setup({
+        join: async (): Promise<JoinResult> => {
+          await admitted;
+          if (outcome === 'refused') throw new CascadeError('ROOM_FULL');
+          return outcome === 'joined' ? { status: 'joined', participantId: PID, participantNodeId: OWNER, joined: joinedData } : { status: 'waiting', participantId: PID };
+        },
+      });
+      const message = (m: unknown) => session.handleMessage(Buffer.from(JSON.stringify(m)));
+      const handled = Promise.all([
+        message({ id: 1, method: 'join', data: { rtpCapabilities: {} } }),
+        message({ id: 2, method: 'createTransport', data: { direction: 'recv' } }),
+        message({ id: 3, method: 'createTransport', data: { direction: 'send' } }),
+      ]);
+      await new Promise((resolve) => setImmediate(resolve));
+      // Nothing reaches the participant actor before the room has answered the join.
+      expect(actors.of('participant.createTransport')).toHaveLength(0);
+      admit();
+      await handled;
+      expect(socket.sent.map((f) => f.id)).toEqual([1, 2, 3]);
+      if (outcome === 'joined') {
+        expect(socket.sent.map((f) => f.ok)).toEqual([true, true, true]);
+        expect(actors.of('participant.createTransport').map((c) => c.params.direction)).toEqual(['recv', 'send']);
+      } else {
+        expect(socket.sent.slice(1).map(errorCode)).toEqual(outcome === 'waiting' ? ['IN_LOBBY', 'IN_LOBBY'] : ['NOT_JOINED', 'NOT_JOINED']);
+        expect(actors.of('participant.createTransport')).toHaveLength(0);
+      }
+    }
+  });
+
   test('errors thrown by actors keep their code (also across the transporter) and never leak internals', async () => {
     const { send, actors } = setup();
     await send({ id: 1, method: 'join', data: { rtpCapabilities: {} } });
