@@ -3,15 +3,6 @@ import type { RtpStreamStats, TransportStats } from './MediaNodeTypes';
 /** The fields of mediasoup's RTP stream stats we report (ProducerStat and ConsumerStat share them). */
 type RtpStreamStat = { type: string; byteCount: number; packetCount: number; bitrate: number; score: number };
 
-type TransportStat = {
-  bytesReceived: number;
-  bytesSent: number;
-  rtpBytesReceived: number;
-  rtpBytesSent: number;
-  recvBitrate: number;
-  sendBitrate: number;
-};
-
 /**
  * Sums the streams of one direction: a producer's stats are 'inbound-rtp' (one per simulcast
  * layer); a consumer's list also carries its producer's 'inbound-rtp', so only 'outbound-rtp'
@@ -28,7 +19,8 @@ export function rtpStreamStats(stats: readonly RtpStreamStat[], type: 'inbound-r
   };
 }
 
-export function transportStats(stats: readonly TransportStat[]): TransportStats {
+/** Sums a transport's stats: mediasoup names the fields we report as we do. */
+export function transportStats(stats: readonly TransportStats[]): TransportStats {
   const total: TransportStats = { bytesReceived: 0, bytesSent: 0, rtpBytesReceived: 0, rtpBytesSent: 0, recvBitrate: 0, sendBitrate: 0 };
   for (const s of stats) {
     total.bytesReceived += s.bytesReceived;

@@ -4,6 +4,7 @@ import type { RoomMediaStats } from '../../media';
 import { launchChromium, poll, type ClientPage } from '../helpers/browser';
 import { Cluster } from '../helpers/cluster';
 import { openClient, snapshot, waitForJoined, waitForMedia, WsParticipant } from '../helpers/clusterClients';
+import { longestStall, Sampler } from '../helpers/sampler';
 
 /**
  * Real Chromium pages on a 3-node cluster of separate processes. A page is placed by the gateway
@@ -80,15 +81,10 @@ test('kill -9 of a media node: its page rejoins on a live node and gets media ag
     ]);
 
     // Frames alice and carol decode from each other, sampled through the failure.
-    const samples: { t: number; carolFromAlice: number; aliceFromCarol: number }[] = [];
-    let sampling = true;
-    const sampler = (async () => {
-      while (sampling) {
-        const [c, a] = await Promise.all([snapshot(carol.page), snapshot(alice.page)]);
-        samples.push({ t: Date.now(), carolFromAlice: c.stats.byIdentity.alice?.videoFramesDecoded ?? 0, aliceFromCarol: a.stats.byIdentity.carol?.videoFramesDecoded ?? 0 });
-        await new Promise((resolve) => setTimeout(resolve, 250));
-      }
-    })();
+    const sampler = new Sampler(async () => {
+      const [c, a] = await Promise.all([snapshot(carol.page), snapshot(alice.page)]);
+      return { carolFromAlice: c.stats.byIdentity.alice?.videoFramesDecoded ?? 0, aliceFromCarol: a.stats.byIdentity.carol?.videoFramesDecoded ?? 0 };
+    }, 250);
     try {
       const killedAt = Date.now();
       // Not awaited yet: kill() also waits for node2's mediasoup workers to exit, which nobody else does.
@@ -118,23 +114,10 @@ test('kill -9 of a media node: its page rejoins on a live node and gets media ag
       expect(info).toMatchObject({ ownerNodeId: owner, participantCount: 3, status: 'active' });
 
       // At least 5 s (and 15 samples) after the kill, however fast the failover went.
-      await poll('5 s and 15 samples after the kill', async () => {
-        const after = samples.filter((x) => x.t >= killedAt - 1000);
-        return { done: (after.at(-1)?.t ?? 0) > killedAt + 5000 && after.length > 15, detail: `${after.length} samples` };
-      }, { timeoutMs: 15000 });
-      sampling = false;
-      await sampler;
-      const window = samples.filter((s) => s.t >= killedAt - 1000);
-      const stall = (pick: (s: (typeof samples)[number]) => number) => {
-        let longest = 0;
-        let lastGrowth = window[0]?.t ?? killedAt;
-        for (let i = 1; i < window.length; i++) {
-          if (pick(window[i] as (typeof samples)[number]) > pick(window[i - 1] as (typeof samples)[number])) lastGrowth = (window[i] as { t: number }).t;
-          longest = Math.max(longest, (window[i] as { t: number }).t - lastGrowth);
-        }
-        return longest;
-      };
-      const stalls = { carolFromAlice: stall((s) => s.carolFromAlice), aliceFromCarol: stall((s) => s.aliceFromCarol) };
+      await sampler.waitPast('the kill', killedAt, 5000, 15);
+      await sampler.stop();
+      const window = sampler.since(killedAt);
+      const stalls = { carolFromAlice: longestStall(window, (s) => s.carolFromAlice), aliceFromCarol: longestStall(window, (s) => s.aliceFromCarol) };
       console.log(
         `browser failover: reconnect ${toldAt - killedAt} ms after the kill, bob decodes alice ${mediaAt - toldAt} ms after that; ` +
           `longest stalls ${JSON.stringify(stalls)} ms over ${window.length} samples, ${(((window.at(-1)?.t ?? 0) - (window[0]?.t ?? 0)) / 1000).toFixed(1)} s`,
@@ -150,8 +133,7 @@ test('kill -9 of a media node: its page rejoins on a live node and gets media ag
       expect(stalls.carolFromAlice).toBeLessThan(3000);
       expect(stalls.aliceFromCarol).toBeLessThan(3000);
     } finally {
-      sampling = false;
-      await sampler.catch(() => undefined);
+      await sampler.stop().catch(() => undefined);
       await dora.leave();
     }
   }));

@@ -2,6 +2,7 @@ import type { RoomInfo } from '../../schemas/actors';
 import { poll } from '../helpers/browser';
 import { Cluster } from '../helpers/cluster';
 import { about, ingest, type Ingest, joinCast, mirrorBytes, WsParticipant } from '../helpers/clusterClients';
+import { longestStall, Sampler } from '../helpers/sampler';
 
 /**
  * A graceful stop (SIGTERM) of the node that owns a room, in a 3-node cluster of separate
@@ -30,8 +31,7 @@ test('SIGTERM of the owner node hands its room over: only its own participants r
     const room = `handover-${cluster.runId}`;
     const clients: WsParticipant[] = [];
     const feeds: Ingest[] = [];
-    let sampling = true;
-    let sampler: Promise<void> | undefined;
+    let sampler: Sampler<{ bytes: number }> | undefined;
     try {
       // dora joins first through node2, so node2 owns the room; bob talks to node1 but his media is on node2 (region us).
       const { dora, alice, bob, carol, bobToken } = await joinCast(cluster, room);
@@ -48,13 +48,7 @@ test('SIGTERM of the owner node hands its room over: only its own participants r
       });
 
       // What reaches carol's node from alice's, sampled while node2 stops.
-      const samples: { t: number; bytes: number }[] = [];
-      sampler = (async () => {
-        while (sampling) {
-          samples.push({ t: Date.now(), bytes: mirrorBytes(await cluster.roomStats(node3, room), aliceTracks) });
-          await new Promise((resolve) => setTimeout(resolve, 200));
-        }
-      })();
+      sampler = new Sampler(async () => ({ bytes: mirrorBytes(await cluster.roomStats(node3, room), aliceTracks) }), 200);
 
       const stoppedAt = Date.now();
       await cluster.kill(node2, 'SIGTERM');
@@ -97,26 +91,14 @@ test('SIGTERM of the owner node hands its room over: only its own participants r
       });
 
       // At least 3 s (and 10 samples) after the stop, however fast the rest went.
-      await poll('3 s and 10 samples after the stop', async () => {
-        const after = samples.filter((x) => x.t >= stoppedAt - 1000);
-        return { done: (after.at(-1)?.t ?? 0) > stoppedAt + 3000 && after.length > 10, detail: `${after.length} samples` };
-      }, { timeoutMs: 15000 });
-      sampling = false;
-      await sampler;
+      await sampler.waitPast('the stop', stoppedAt, 3000, 10);
+      await sampler.stop();
       // node1 -> node3 never stopped: the mirror's bytes kept growing through the stop.
-      const window = samples.filter((s) => s.t >= stoppedAt - 1000);
-      let longestStall = 0;
-      let lastGrowth = window[0]?.t ?? stoppedAt;
-      for (let i = 1; i < window.length; i++) {
-        const [prev, cur] = [window[i - 1] as { bytes: number }, window[i] as { t: number; bytes: number }];
-        if (cur.bytes > prev.bytes) lastGrowth = cur.t;
-        longestStall = Math.max(longestStall, cur.t - lastGrowth);
-      }
+      const window = sampler.since(stoppedAt);
       expect(window.length).toBeGreaterThan(10);
-      expect(longestStall).toBeLessThan(1000);
+      expect(longestStall(window, (s) => s.bytes)).toBeLessThan(1000);
     } finally {
-      sampling = false;
-      await sampler?.catch(() => undefined);
+      await sampler?.stop().catch(() => undefined);
       await Promise.all(clients.map((c) => c.leave()));
       await Promise.all(feeds.map((f) => f.stop()));
     }
