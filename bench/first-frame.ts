@@ -6,7 +6,8 @@ import { projectRoot } from '../cli/server';
 import { launchChromium } from '../test/helpers/browser';
 import { startBenchServer } from './lib/server';
 import { timeSessions } from './lib/serverTiming';
-import { argNumber, fmt, median, printHeader, table } from './lib/stats';
+import { mainThreadTime, TRACE_CATEGORIES, type MainThreadTime } from './lib/rendererTrace';
+import { argFlag, argNumber, fmt, median, printHeader, table } from './lib/stats';
 
 /**
  * Time to first picture: a page opens the client with autojoin while a publisher (another
@@ -20,10 +21,16 @@ import { argNumber, fmt, median, printHeader, table } from './lib/stats';
  * Polling getStats costs the page CPU while it joins (each call walks every RTP stream): with
  * --poll-ms 0 only the <video> callback is used, which disturbs nothing.
  *
- * Usage: npm run build && node dist/bench/first-frame.js [--runs 7] [--warmup 1] [--poll-ms 5]
+ * With --trace each viewer load is also recorded as a Chrome trace and the viewer renderer's main
+ * thread time up to the first frame is broken down (tracing slows the page: its own first-frame
+ * numbers are not comparable with an untraced run).
+ *
+ * Usage: npm run build && node dist/bench/first-frame.js [--runs 7] [--warmup 1] [--poll-ms 5] [--trace]
  */
 
 const PUBLISHER = 'publisher';
+/** The performance.mark the page sets at its first remote frame: where a trace's window ends. */
+const FIRST_FRAME_MARK = 'cascade-first-frame';
 
 interface Marks {
   domContentLoaded: number | null;
@@ -57,7 +64,7 @@ declare const window: {
 };
 
 /** Runs in the page before its own scripts (addInitScript); records times relative to navigation start. */
-function instrument({ publisher, pollMs }: { publisher: string; pollMs: number }): void {
+function instrument({ publisher, pollMs, FIRST_FRAME_MARK }: { publisher: string; pollMs: number; FIRST_FRAME_MARK: string }): void {
   const marks: Marks = { domContentLoaded: null, joined: null, firstFrameStats: null, firstFramePresented: null, polls: 0, timeline: {} };
   window.__bench = marks;
   const g = globalThis as any;
@@ -131,6 +138,7 @@ function instrument({ publisher, pollMs }: { publisher: string; pollMs: number }
       const v = e.target as { tagName?: string; closest?(s: string): unknown; requestVideoFrameCallback?(cb: (now: number, meta: { width: number }) => void): void };
       if (v.tagName !== 'VIDEO' || !v.closest?.(`.tile[data-identity="${publisher}"]`)) return;
       v.requestVideoFrameCallback?.((_now: number, meta: { width: number }) => {
+        if (marks.firstFramePresented === null) g.performance.mark(FIRST_FRAME_MARK);
         marks.firstFramePresented ??= mark('frame presented');
         // Which simulcast layer came first (320, 640 or 1280 wide), as a mark of its own.
         mark(`first frame ${meta.width} wide`);
@@ -161,7 +169,7 @@ function instrument({ publisher, pollMs }: { publisher: string; pollMs: number }
 async function newPage(browser: Browser, origin: string, pollMs?: number): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   await context.grantPermissions(['camera', 'microphone'], { origin });
-  if (pollMs !== undefined) await context.addInitScript(instrument, { publisher: PUBLISHER, pollMs });
+  if (pollMs !== undefined) await context.addInitScript(instrument, { publisher: PUBLISHER, pollMs, FIRST_FRAME_MARK });
   return { context, page: await context.newPage() };
 }
 
@@ -169,6 +177,7 @@ async function main(): Promise<void> {
   const runs = argNumber('runs', 7);
   const warmup = argNumber('warmup', 1);
   const pollMs = argNumber('poll-ms', 5);
+  const trace = argFlag('trace');
   printHeader(
     `first remote video frame: ${runs} page loads (after ${warmup} warm-up) into a room with a publisher; ` +
       (pollMs > 0 ? `getStats polled every ${pollMs} ms` : 'getStats not polled (rVFC only)'),
@@ -195,9 +204,11 @@ async function main(): Promise<void> {
     // Server-side handling time of the viewers' requests, to tell server from browser time.
     const sessions = timeSessions();
     const results: (Marks & { run: string; server: string })[] = [];
+    const traced: MainThreadTime[] = [];
     for (let i = 0; i < warmup + runs; i++) {
       const viewer = await newPage(browser, server.url, pollMs);
       try {
+        if (trace) await browser.startTracing(viewer.page, { categories: TRACE_CATEGORIES });
         await viewer.page.goto(`${server.url}/?room=${room}&name=Viewer${i}&identity=viewer-${i}&autojoin=1`);
         // Both marks (the stats one only when polling); a little slack for the one that comes second.
         await viewer.page.waitForFunction(() => window.__bench.firstFrameStats !== null || window.__bench.firstFramePresented !== null, undefined, {
@@ -212,6 +223,11 @@ async function main(): Promise<void> {
           )
           .catch(() => undefined);
         const marks = await viewer.page.evaluate(() => window.__bench);
+        if (trace) {
+          const recorded = await browser.stopTracing();
+          const time = marks.firstFramePresented === null ? undefined : mainThreadTime(recorded, FIRST_FRAME_MARK, marks.firstFramePresented);
+          if (time && i >= warmup) traced.push(time);
+        }
         const handled = sessions.byIdentity.get(`viewer-${i}`) ?? {};
         const serverMs = Object.values(handled).reduce((a, b) => a + b, 0);
         results.push({ ...marks, run: i < warmup ? `warm-up ${i + 1}` : String(i - warmup + 1), server: fmt(serverMs, 1) });
@@ -266,12 +282,35 @@ async function main(): Promise<void> {
         ],
       ),
     );
+    if (trace) printMainThreadTime(traced);
     console.log(`SUMMARY ${JSON.stringify({ firstFrameMs: med('firstFrameStats'), presentedMs: med('firstFramePresented'), joinedMs: med('joined'), dclMs: med('domContentLoaded') })}`);
   } finally {
     for (const c of contexts) await c.close().catch(() => undefined);
     await browser.close();
     await server.stop();
   }
+}
+
+/** Median over the traced loads: busy time, then the largest self times. */
+function printMainThreadTime(traced: MainThreadTime[]): void {
+  if (traced.length === 0) return;
+  const names = [...new Set(traced.flatMap((t) => [...t.selfMs.keys()]))];
+  const rows = names
+    .map((name) => [name, median(traced.map((t) => t.selfMs.get(name) ?? 0))] as const)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 15);
+  console.log('');
+  console.log(`viewer renderer main thread, navigation → first frame presented (Chrome trace, median of ${traced.length} loads)`);
+  console.log(
+    table(
+      ['what', 'ms'],
+      [
+        ['span (traced load, slower than untraced)', fmt(median(traced.map((t) => t.spanMs)), 0)],
+        ['busy (inside tasks)', fmt(median(traced.map((t) => t.busyMs)), 0)],
+        ...rows.map(([name, ms]) => [`self: ${name}`, fmt(ms, 1)]),
+      ],
+    ),
+  );
 }
 
 main().then(
