@@ -64,7 +64,7 @@ declare const window: {
 };
 
 /** Runs in the page before its own scripts (addInitScript); records times relative to navigation start. */
-function instrument({ publisher, pollMs, FIRST_FRAME_MARK }: { publisher: string; pollMs: number; FIRST_FRAME_MARK: string }): void {
+function instrument({ publisher, pollMs, frameMark }: { publisher: string; pollMs: number; frameMark: string }): void {
   const marks: Marks = { domContentLoaded: null, joined: null, firstFrameStats: null, firstFramePresented: null, polls: 0, timeline: {} };
   window.__bench = marks;
   const g = globalThis as any;
@@ -138,7 +138,7 @@ function instrument({ publisher, pollMs, FIRST_FRAME_MARK }: { publisher: string
       const v = e.target as { tagName?: string; closest?(s: string): unknown; requestVideoFrameCallback?(cb: (now: number, meta: { width: number }) => void): void };
       if (v.tagName !== 'VIDEO' || !v.closest?.(`.tile[data-identity="${publisher}"]`)) return;
       v.requestVideoFrameCallback?.((_now: number, meta: { width: number }) => {
-        if (marks.firstFramePresented === null) g.performance.mark(FIRST_FRAME_MARK);
+        if (marks.firstFramePresented === null) g.performance.mark(frameMark);
         marks.firstFramePresented ??= mark('frame presented');
         // Which simulcast layer came first (320, 640 or 1280 wide), as a mark of its own.
         mark(`first frame ${meta.width} wide`);
@@ -169,7 +169,7 @@ function instrument({ publisher, pollMs, FIRST_FRAME_MARK }: { publisher: string
 async function newPage(browser: Browser, origin: string, pollMs?: number): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   await context.grantPermissions(['camera', 'microphone'], { origin });
-  if (pollMs !== undefined) await context.addInitScript(instrument, { publisher: PUBLISHER, pollMs, FIRST_FRAME_MARK });
+  if (pollMs !== undefined) await context.addInitScript(instrument, { publisher: PUBLISHER, pollMs, frameMark: FIRST_FRAME_MARK });
   return { context, page: await context.newPage() };
 }
 
