@@ -26,7 +26,6 @@ import { argNumber, argString, fmt, printHeader, table } from './lib/stats';
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-
 interface Row {
   subscribers: number;
   pipeConsumers: number;

@@ -23,7 +23,6 @@ const positiveInt = (value: string): number => {
   return n;
 };
 
-
 program
   .command('server')
   .description('Start a Cascade node with the roles its config names')

@@ -117,7 +117,6 @@ export const WebhookPatchSchema = Type.Object(
 );
 export type WebhookPatch = Static<typeof WebhookPatchSchema>;
 
-
 export const NewEgressSchema = Type.Object(
   {
     id: Type.Optional(EgressIdSchema),

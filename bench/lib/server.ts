@@ -23,7 +23,6 @@ export async function startBenchServer(overrides: DeepPartial<Config> = {}): Pro
   return startServer({ overrides: mergeConfig(base, overrides) });
 }
 
-
 /** The open-mode WebSocket URL for one participant. */
 export function wsUrl(server: RunningServer, room: string, identity: string): string {
   const url = new URL('/ws', server.url.replace(/^http/, 'ws'));

@@ -249,7 +249,6 @@ function uptime(ctx: RestContext): number {
   return Math.floor((Date.now() - ctx.startedAt) / 1000);
 }
 
-
 /** A moderation call on a stored room; a room with nobody in it has nobody to act on. */
 async function liveRoomCall(ctx: RestContext, roomId: RoomId, action: string, params: object): Promise<void> {
   const view = await ctx.actors.call<RoomView>(RoomAdminActions.find, { roomId });

@@ -22,7 +22,6 @@ export async function startTestServer(overrides: DeepPartial<Config> = {}): Prom
   return startServer({ overrides: mergeConfig(base, overrides) });
 }
 
-
 /** fetch against the server's REST API with the test API key (or the given Authorization). */
 export async function api(
   server: RunningServer,

@@ -26,8 +26,6 @@ afterAll(async () => {
   await cluster?.stopAll();
 });
 
-
-
 test('kill -9 of the owner node: its participants rejoin elsewhere, the room moves, media between survivors never stops', () =>
   cluster.guard(async () => {
     const [node1, node2, node3] = [cluster.node('node1'), cluster.node('node2'), cluster.node('node3')];

@@ -24,7 +24,6 @@ afterAll(async () => {
   await cluster?.stopAll();
 });
 
-
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 
 test(`${SUBSCRIBERS} subscribers on node2: one pipe consumer per track from node1, pipe bytes = producer bytes`, () =>

@@ -24,7 +24,6 @@ afterAll(async () => {
   await cluster?.stopAll();
 });
 
-
 test('SIGTERM of the owner node hands its room over: only its own participants reconnect, the others keep their media', () =>
   cluster.guard(async () => {
     const [node1, node2, node3] = [cluster.node('node1'), cluster.node('node2'), cluster.node('node3')];

@@ -24,8 +24,6 @@ afterAll(async () => {
   await cluster?.stopAll();
 });
 
-
-
 test.each([1000, 5000])('NATS down for %i ms loses no room: same owner and members, media keeps flowing, chat and new pipes work after', (downMs) =>
   cluster.guard(async () => {
     const [node1, node2, node3] = [cluster.node('node1'), cluster.node('node2'), cluster.node('node3')];
