@@ -13,6 +13,22 @@ const outdirArg = args.indexOf('--outdir');
 const outdir = path.resolve(root, outdirArg >= 0 ? args[outdirArg + 1] : 'dist/public');
 const clientDir = path.join(root, 'gateway', 'client');
 
+/**
+ * mediasoup-client's index pulls in code no browser runs: its React Native handler, and the fake
+ * handler and parameters it ships for tests (~40 KB of the ~255 KB bundle, parsed and evaluated
+ * on every page load before the call can start). Those modules become empty ones; the browser
+ * handlers (Chrome, Firefox, Safari) all stay.
+ */
+const UNUSED_IN_BROWSERS = /[\\/]mediasoup-client[\\/]lib[\\/](handlers[\\/](ReactNative106|FakeHandler)|test[\\/]fakeParameters)\.js$/;
+
+/** @type {import('esbuild').Plugin} */
+const dropUnusedMediasoupClientModules = {
+  name: 'drop-unused-mediasoup-client-modules',
+  setup(build) {
+    build.onLoad({ filter: UNUSED_IN_BROWSERS }, () => ({ contents: 'module.exports = {};', loader: 'js' }));
+  },
+};
+
 /** @type {import('esbuild').BuildOptions} */
 const options = {
   entryPoints: [path.join(clientDir, 'main.ts')],
@@ -26,6 +42,7 @@ const options = {
   legalComments: 'linked',
   tsconfig: path.join(clientDir, 'tsconfig.json'),
   logLevel: 'warning',
+  plugins: [dropUnusedMediasoupClientModules],
 };
 
 async function copyStatic() {

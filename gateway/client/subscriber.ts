@@ -18,6 +18,13 @@ interface Subscription {
   consumer?: Consumer;
 }
 
+/** A track being consumed: its consume answer, and who waits for the consumer to be resumed. */
+interface PendingConsume {
+  sub: Subscription;
+  answer: Promise<ResponseData<'consume'>>;
+  done: () => void;
+}
+
 export interface InboundStats {
   videoFramesDecoded: number;
   videoBytes: number;
@@ -34,6 +41,8 @@ export class Subscriber {
   /** Resolves when the first remote video packets arrive (a consumer's track unmutes). */
   readonly #videoFlowing: Promise<void>;
   #onVideoFlowing!: () => void;
+  /** The consumes asked for in the current tick (see consume). */
+  #batch?: PendingConsume[];
 
   constructor(sig: SignalingClient, transport: Transport, view: SubscriberView) {
     this.#sig = sig;
@@ -49,37 +58,72 @@ export class Subscriber {
     return this.#transport;
   }
 
-  /** `requested`: the consume request, already sent before this transport existed (see RoomCall). */
-  async consume(info: TrackInfo, requested?: Promise<ResponseData<'consume'>>): Promise<void> {
-    if (this.#subs.has(info.producerId)) return;
+  /**
+   * `requested`: the consume request, already sent before this transport existed (see RoomCall).
+   * Tracks asked for in the same tick are created together once all their answers are in:
+   * mediasoup-client then negotiates them in one SDP round instead of one after another, so the
+   * video of a newcomer's first participant does not wait behind its audio.
+   */
+  consume(info: TrackInfo, requested?: Promise<ResponseData<'consume'>>): Promise<void> {
+    if (this.#subs.has(info.producerId)) return Promise.resolve();
     const sub: Subscription = { info };
     this.#subs.set(info.producerId, sub);
-    try {
-      const params = await (requested ?? this.#sig.request('consume', { producerId: info.producerId }));
-      if (this.#subs.get(info.producerId) !== sub) {
-        // Unpublished while we were asking.
-        return;
-      }
-      const consumer = await this.#transport.consume({
+    const answer = requested ?? this.#sig.request('consume', { producerId: info.producerId });
+    let batch = this.#batch;
+    if (!batch) {
+      const started: PendingConsume[] = [];
+      batch = this.#batch = started;
+      queueMicrotask(() => {
+        this.#batch = undefined;
+        void this.#createConsumers(started);
+      });
+    }
+    return new Promise((done) => batch.push({ sub, answer, done }));
+  }
+
+  async #createConsumers(batch: PendingConsume[]): Promise<void> {
+    const answers = await Promise.allSettled(batch.map((p) => p.answer));
+    // Created in one synchronous loop: mediasoup-client batches the consume() calls of one tick.
+    const created = batch.map(({ sub }, i) => {
+      const answer = answers[i]!;
+      if (answer.status === 'rejected') return Promise.reject(answer.reason);
+      // Unpublished while we were asking.
+      if (this.#subs.get(sub.info.producerId) !== sub) return Promise.resolve(undefined);
+      const params = answer.value;
+      return this.#transport.consume({
         id: params.id,
         producerId: params.producerId,
         kind: params.kind,
         // mediasoup validated these on the server; the schema keeps them opaque.
         rtpParameters: params.rtpParameters as RtpParameters,
-        appData: { participantId: info.participantId, source: info.source },
+        appData: { participantId: sub.info.participantId, source: sub.info.source },
       });
-      sub.consumer = consumer;
-      if (consumer.kind === 'video') {
-        if (!consumer.track.muted) this.#onVideoFlowing();
-        else consumer.track.addEventListener('unmute', () => this.#onVideoFlowing(), { once: true });
-      }
-      this.#view.attachTrack(info.participantId, info.source, consumer.track);
-      // Done once the resume is on its way: what the caller sends next is handled after it.
-      this.#sig.request('resumeConsumer', { consumerId: consumer.id }).catch((err: unknown) => console.warn(`resume ${info.source} of ${info.identity} failed`, err));
-    } catch (err) {
-      this.#subs.delete(info.producerId);
-      console.warn(`consume ${info.source} of ${info.identity} failed`, err);
+    });
+    await Promise.all(
+      batch.map(async ({ sub, done }, i) => {
+        try {
+          const consumer = await created[i]!;
+          if (consumer) this.#started(sub, consumer);
+        } catch (err) {
+          if (this.#subs.get(sub.info.producerId) === sub) this.#subs.delete(sub.info.producerId);
+          console.warn(`consume ${sub.info.source} of ${sub.info.identity} failed`, err);
+        }
+        done();
+      }),
+    );
+  }
+
+  /** A consumer exists in the browser: show it and let the server send (the resume asks for a key frame). */
+  #started(sub: Subscription, consumer: Consumer): void {
+    const { info } = sub;
+    sub.consumer = consumer;
+    if (consumer.kind === 'video') {
+      if (!consumer.track.muted) this.#onVideoFlowing();
+      else consumer.track.addEventListener('unmute', () => this.#onVideoFlowing(), { once: true });
     }
+    this.#view.attachTrack(info.participantId, info.source, consumer.track);
+    // Done once the resume is on its way: what the caller sends next is handled after it.
+    this.#sig.request('resumeConsumer', { consumerId: consumer.id }).catch((err: unknown) => console.warn(`resume ${info.source} of ${info.identity} failed`, err));
   }
 
   /** Resolves once remote video flows, or after `timeoutMs` (nothing to wait for, or it never came). */
