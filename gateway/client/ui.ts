@@ -19,12 +19,15 @@ export function byId<T extends HTMLElement>(id: string): T {
   return node as T;
 }
 
-/** Which element of a tile plays which source. */
-const SLOT: Record<TrackSource, string> = {
-  camera: 'video.camera',
-  screen: 'video.screen',
-  microphone: 'audio.microphone',
-  screen_audio: 'audio.screen_audio',
+/**
+ * Which element of a tile plays which source. They are made when a track first needs one: a
+ * media element is costly to create, and most tiles never show a screen or play their own sound.
+ */
+const SLOT: Record<TrackSource, { tag: 'video' | 'audio'; className: string }> = {
+  camera: { tag: 'video', className: 'camera' },
+  screen: { tag: 'video', className: 'screen' },
+  microphone: { tag: 'audio', className: 'microphone' },
+  screen_audio: { tag: 'audio', className: 'screen_audio' },
 };
 
 export class DomView implements CallView {
@@ -83,7 +86,7 @@ export class DomView implements CallView {
   }
 
   attachTrack(participantId: string, source: TrackSource, track: MediaStreamTrack): void {
-    const media = this.#tileOf(participantId)?.querySelector<HTMLMediaElement>(SLOT[source]);
+    const media = this.#media(participantId, source, true);
     if (!media) return;
     media.srcObject = new MediaStream([track]);
     media.hidden = false;
@@ -91,7 +94,7 @@ export class DomView implements CallView {
   }
 
   detachTrack(participantId: string, source: TrackSource): void {
-    const media = this.#tileOf(participantId)?.querySelector<HTMLMediaElement>(SLOT[source]);
+    const media = this.#media(participantId, source, false);
     if (!media) return;
     media.srcObject = null;
     if (source === 'screen') media.hidden = true;
@@ -118,7 +121,7 @@ export class DomView implements CallView {
 
   setLocalTrack(source: TrackSource, track: MediaStreamTrack | null): void {
     if (this.#selfId && (source === 'camera' || source === 'screen')) {
-      const video = this.#tileOf(this.#selfId)?.querySelector<HTMLVideoElement>(SLOT[source]);
+      const video = this.#media(this.#selfId, source, Boolean(track));
       if (video) {
         video.srcObject = track ? new MediaStream([track]) : null;
         video.hidden = source === 'screen' && !track;
@@ -152,10 +155,6 @@ export class DomView implements CallView {
     const tile = el(
       'div',
       { className: self ? 'tile self' : 'tile' },
-      el('video', { className: 'camera', autoplay: true, playsInline: true, muted: true }),
-      el('video', { className: 'screen', autoplay: true, playsInline: true, muted: true, hidden: true }),
-      el('audio', { className: 'microphone', autoplay: true }),
-      el('audio', { className: 'screen_audio', autoplay: true }),
       el('div', { className: 'label' }, el('span', { className: 'name', textContent: p.name }), el('span', { className: 'mic-off', title: 'Microphone muted', textContent: 'muted' })),
     );
     tile.dataset.participantId = p.id;
@@ -163,6 +162,18 @@ export class DomView implements CallView {
     if (self) this.#grid.prepend(tile);
     else this.#grid.append(tile);
     return tile;
+  }
+
+  /** The tile's element for `source`, made (under the label) when `create` and it has none yet. */
+  #media(participantId: string, source: TrackSource, create: boolean): HTMLMediaElement | null {
+    const tile = this.#tileOf(participantId);
+    const { tag, className } = SLOT[source];
+    const existing = tile?.querySelector<HTMLMediaElement>(`${tag}.${className}`);
+    if (!tile || existing || !create) return existing ?? null;
+    // Videos are muted: sound always comes as a track of its own.
+    const media = tag === 'video' ? el('video', { className, autoplay: true, playsInline: true, muted: true }) : el('audio', { className, autoplay: true });
+    tile.insertBefore(media, tile.querySelector('.label'));
+    return media;
   }
 
   #tileOf(participantId: string): HTMLDivElement | null {

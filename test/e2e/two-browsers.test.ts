@@ -7,7 +7,8 @@ import { freeUdpPortRange } from '../helpers/ports';
 /**
  * Two Chromium contexts with fake camera and microphone join one room through the real server
  * (gateway, actors, mediasoup worker). Each must decode the other's video and receive its audio;
- * when one leaves, the other sees participant_left and the tile disappears. When the mediasoup
+ * when one leaves, the other sees participant_left and the tile disappears. A tile plays what its
+ * participant publishes (camera, mic, screen) and shows a mute. When the mediasoup
  * worker dies, the server tells both to reconnect and they rejoin on their own.
  */
 
@@ -131,6 +132,60 @@ test('two browsers see and hear each other; a leave removes the tile', async () 
   });
   expect((await snapshot(bob)).state).toBe('left');
   expect((await snapshot(alice)).state).toBe('joined');
+});
+
+/** What a tile shows: its media elements (made on demand), whether each plays, and its mute marks. */
+const tileOf = (p: ClientPage, selector: string) =>
+  p.page.evaluate((sel) => {
+    const tile = (globalThis as any).document.querySelector(sel);
+    if (!tile) return undefined;
+    const media = [...tile.querySelectorAll('video, audio')].map((m: any) => ({
+      slot: `${m.tagName.toLowerCase()}.${m.className}`,
+      hidden: Boolean(m.hidden),
+      playing: Boolean(m.srcObject) && !m.paused && (m.tagName !== 'VIDEO' || m.videoWidth > 0),
+    }));
+    return { media, micMuted: tile.hasAttribute('data-microphone-muted') };
+  }, selector);
+
+test('tiles: a remote camera and mic play, a mute shows, a screen share appears and goes; our own tile plays no sound', async () => {
+  const room = `e2e-tiles-${Date.now().toString(36)}`;
+  const erin = await open(room, 'erin', 'Erin');
+  const frank = await open(room, 'frank', 'Frank');
+  await waitForJoined(['erin', erin], ['frank', frank]);
+  await Promise.all([waitForMediaFrom(erin, 'erin', 'frank'), waitForMediaFrom(frank, 'frank', 'erin')]);
+
+  const frankOnErin = '#grid .tile[data-identity="frank"]';
+  const slots = async (p: ClientPage, selector: string) => (await tileOf(p, selector))?.media.map((m) => `${m.slot}${m.hidden ? ' hidden' : ''}${m.playing ? ' playing' : ''}`).sort();
+  await poll('erin to play frank\'s camera and mic in his tile', async () => {
+    const media = await slots(erin, frankOnErin);
+    return { done: JSON.stringify(media) === JSON.stringify(['audio.microphone playing', 'video.camera playing']), detail: JSON.stringify(media) };
+  });
+  // Our own tile previews the camera and never plays our own microphone back.
+  await poll('erin\'s own tile to preview her camera', async () => {
+    const media = await slots(erin, '#grid .tile.self');
+    return { done: JSON.stringify(media) === JSON.stringify(['video.camera playing']), detail: JSON.stringify(media) };
+  });
+
+  const micMuted = async (expected: boolean) =>
+    poll(`frank's tile on erin to show the mic ${expected ? 'muted' : 'live'}`, async () => {
+      const tile = await tileOf(erin, frankOnErin);
+      return { done: tile?.micMuted === expected, detail: JSON.stringify(tile) };
+    });
+  await frank.page.click('#btn-mic');
+  await micMuted(true);
+  await frank.page.click('#btn-mic');
+  await micMuted(false);
+
+  await frank.page.click('#btn-screen');
+  await poll('erin to play frank\'s screen share', async () => {
+    const media = await slots(erin, frankOnErin);
+    return { done: Boolean(media?.includes('video.screen playing')), detail: JSON.stringify(media) };
+  });
+  await frank.page.click('#btn-screen');
+  await poll('frank\'s screen share to go from erin\'s tile', async () => {
+    const media = await slots(erin, frankOnErin);
+    return { done: Boolean(media?.includes('video.screen hidden')) && Boolean(media?.includes('video.camera playing')), detail: JSON.stringify(media) };
+  });
 });
 
 test('when the worker dies, both browsers are told to reconnect, rejoin and get media again', async () => {
