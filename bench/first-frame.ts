@@ -1,13 +1,15 @@
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { projectRoot } from '../cli/server';
+import { CLIENT_CONFIG_ELEMENT_ID, inlineConfig, type ClientPageConfig } from '../gateway/http/clientPage';
 import { launchChromium } from '../test/helpers/browser';
 import { startBenchServer } from './lib/server';
 import { timeSessions } from './lib/serverTiming';
 import { mainThreadTime, TRACE_CATEGORIES, type MainThreadTime } from './lib/rendererTrace';
-import { argFlag, argNumber, fmt, median, printHeader, table } from './lib/stats';
+import { argFlag, argNumber, argString, fmt, median, printHeader, table } from './lib/stats';
 
 /**
  * Time to first picture: a page opens the client with autojoin while a publisher (another
@@ -25,7 +27,13 @@ import { argFlag, argNumber, fmt, median, printHeader, table } from './lib/stats
  * thread time up to the first frame is broken down (tracing slows the page: its own first-frame
  * numbers are not comparable with an untraced run).
  *
- * Usage: npm run build && node dist/bench/first-frame.js [--runs 7] [--warmup 1] [--poll-ms 5] [--trace]
+ * With --bundles A=DIR,B=DIR the viewer loads alternate between client bundles built into those
+ * directories (`node scripts/build-client.mjs --outdir DIR`; the page's /app.js and /style.css
+ * are answered from DIR, and its HTML is DIR/index.html with the server's inline config), so two
+ * versions of the client are compared against one server and one publisher at the same moment:
+ * on 2 cores the load of the moment moves a median more than most client changes.
+ *
+ * Usage: npm run build && node dist/bench/first-frame.js [--runs 7] [--warmup 1] [--poll-ms 5] [--trace] [--bundles A=DIR,B=DIR]
  */
 
 const PUBLISHER = 'publisher';
@@ -178,6 +186,7 @@ async function main(): Promise<void> {
   const warmup = argNumber('warmup', 1);
   const pollMs = argNumber('poll-ms', 5);
   const trace = argFlag('trace');
+  const bundles = parseBundles(argString('bundles'));
   printHeader(
     `first remote video frame: ${runs} page loads (after ${warmup} warm-up) into a room with a publisher; ` +
       (pollMs > 0 ? `getStats polled every ${pollMs} ms` : 'getStats not polled (rVFC only)'),
@@ -185,7 +194,9 @@ async function main(): Promise<void> {
   if (!existsSync(path.join(projectRoot(), 'dist', 'public', 'app.js'))) throw new Error('dist/public/app.js is missing: run `npm run build` first');
 
   const server = await startBenchServer();
-  const browser = await launchChromium();
+  // A page whose HTML the bench answers has no IP address space: Chromium would then refuse it a
+  // WebSocket to loopback (Local Network Access). Both bundles are answered that way alike.
+  const browser = await launchChromium(bundles.length > 0 ? ['--disable-features=LocalNetworkAccessChecks'] : []);
   console.log(`chromium ${browser.version()}`);
   const contexts: BrowserContext[] = [];
   try {
@@ -203,10 +214,12 @@ async function main(): Promise<void> {
 
     // Server-side handling time of the viewers' requests, to tell server from browser time.
     const sessions = timeSessions();
-    const results: (Marks & { run: string; server: string })[] = [];
+    const results: (Marks & { run: string; bundle: string | undefined; server: string })[] = [];
     const traced: MainThreadTime[] = [];
-    for (let i = 0; i < warmup + runs; i++) {
+    for (let i = 0; i < warmup + runs * Math.max(1, bundles.length); i++) {
       const viewer = await newPage(browser, server.url, pollMs);
+      const bundle = bundles.length > 0 ? bundles[i % bundles.length]! : undefined;
+      if (bundle) await serveBundle(viewer.page, bundle);
       try {
         if (trace) await browser.startTracing(viewer.page, { categories: TRACE_CATEGORIES });
         await viewer.page.goto(`${server.url}/?room=${room}&name=Viewer${i}&identity=viewer-${i}&autojoin=1`);
@@ -230,7 +243,8 @@ async function main(): Promise<void> {
         }
         const handled = sessions.byIdentity.get(`viewer-${i}`) ?? {};
         const serverMs = Object.values(handled).reduce((a, b) => a + b, 0);
-        results.push({ ...marks, run: i < warmup ? `warm-up ${i + 1}` : String(i - warmup + 1), server: fmt(serverMs, 1) });
+        const run = `${i < warmup ? `warm-up ${i + 1}` : String(i - warmup + 1)}${bundle ? ` ${bundle.label}` : ''}`;
+        results.push({ ...marks, run, bundle: bundle?.label, server: fmt(serverMs, 1) });
       } finally {
         await viewer.context.close();
       }
@@ -283,12 +297,66 @@ async function main(): Promise<void> {
       ),
     );
     if (trace) printMainThreadTime(traced);
+    if (bundles.length > 0) printBundleComparison(bundles, measured);
     console.log(`SUMMARY ${JSON.stringify({ firstFrameMs: med('firstFrameStats'), presentedMs: med('firstFramePresented'), joinedMs: med('joined'), dclMs: med('domContentLoaded') })}`);
   } finally {
     for (const c of contexts) await c.close().catch(() => undefined);
     await browser.close();
     await server.stop();
   }
+}
+
+interface Bundle {
+  label: string;
+  dir: string;
+}
+
+/** `A=DIR,B=DIR` → the client bundles to alternate between (none: the server's own). */
+function parseBundles(arg: string | undefined): Bundle[] {
+  if (!arg) return [];
+  return arg.split(',').map((entry) => {
+    const [label, dir] = entry.split('=');
+    const complete = dir !== undefined && ['app.js', 'style.css', 'index.html'].every((file) => existsSync(path.join(dir, file)));
+    if (!label || !complete) throw new Error(`--bundles: expected LABEL=DIR with DIR/app.js, style.css and index.html, got "${entry}"`);
+    return { label, dir: path.resolve(dir) };
+  });
+}
+
+/** The page's own files from `bundle.dir`; its HTML keeps the config the server inlined. */
+async function serveBundle(page: Page, bundle: Bundle): Promise<void> {
+  await page.route('**/app.js', (route) => route.fulfill({ path: path.join(bundle.dir, 'app.js'), contentType: 'text/javascript' }));
+  await page.route('**/style.css', (route) => route.fulfill({ path: path.join(bundle.dir, 'style.css'), contentType: 'text/css' }));
+  await page.route(
+    (url) => url.pathname === '/',
+    async (route) => {
+      const served = await (await route.fetch()).text();
+      const config = new RegExp(`<script id="${CLIENT_CONFIG_ELEMENT_ID}" type="application/json">(.*?)</script>`).exec(served)?.[1];
+      if (!config) throw new Error('the served page has no inline config');
+      const html = inlineConfig(await readFile(path.join(bundle.dir, 'index.html'), 'utf8'), JSON.parse(config) as ClientPageConfig);
+      await route.fulfill({ body: html, contentType: 'text/html; charset=utf-8' });
+    },
+  );
+}
+
+/** Per bundle: medians of the loads that used it, and each against the first bundle. */
+function printBundleComparison(bundles: Bundle[], measured: (Marks & { bundle: string | undefined })[]): void {
+  const of = (label: string) => measured.filter((m) => m.bundle === label);
+  const presented = (ms: Marks[]) => median(ms.flatMap((m) => (m.firstFramePresented === null ? [] : [m.firstFramePresented])));
+  const afterJoined = (ms: Marks[]) =>
+    median(ms.flatMap((m) => (m.firstFramePresented === null || m.joined === null ? [] : [m.firstFramePresented - m.joined])));
+  const dcl = (ms: Marks[]) => median(ms.flatMap((m) => (m.domContentLoaded === null ? [] : [m.domContentLoaded])));
+  const base = of(bundles[0]!.label);
+  console.log('');
+  console.log('client bundles compared (page loads alternating, same server and publisher)');
+  console.log(
+    table(
+      ['bundle', 'loads', 'DOMContentLoaded ms', 'first frame presented ms', '÷ first bundle', 'joined → frame ms'],
+      bundles.map(({ label }) => {
+        const ms = of(label);
+        return [label, String(ms.length), fmt(dcl(ms), 0), fmt(presented(ms), 0), fmt(presented(ms) / presented(base), 2), fmt(afterJoined(ms), 0)];
+      }),
+    ),
+  );
 }
 
 /** Median over the traced loads: busy time, then the largest self times. */
