@@ -358,15 +358,16 @@ export class EgressJob extends TypedEmitter<EgressJobEvents> {
     this.#setState('stopping', reason, error);
     const teardown = async (): Promise<Ended> => {
       let final = state;
-      for (const [name, group] of this.#groups) {
-        try {
-          if (!group.pipeline.closed) await this.#closeGroupPipeline(group);
-          if (this.#o.kind === 'recording') await this.#finishGroupFile(name, group);
-        } catch (finalizeError) {
-          final = 'failed';
-          if (state === 'complete') this.#reason = 'finalize_failed';
-          this.#error ??= (finalizeError as Error).message;
-        }
+      const failed = (finalizeError: unknown) => {
+        final = 'failed';
+        if (state === 'complete') this.#reason = 'finalize_failed';
+        this.#error ??= (finalizeError as Error).message;
+      };
+      // Every ffmpeg at once: per-track files end together, and a stop takes one ffmpeg's time.
+      const open = [...this.#groups.values()].filter((group) => !group.pipeline.closed);
+      await Promise.all(open.map((group) => this.#closeGroupPipeline(group).catch(failed)));
+      if (this.#o.kind === 'recording') {
+        for (const [name, group] of this.#groups) await this.#finishGroupFile(name, group).catch(failed);
       }
       if (!this.#o.directory) await rm(this.#jobDir, { recursive: true, force: true }).catch(() => undefined);
       this.#endedAt = new Date();

@@ -8,7 +8,8 @@ import type { EgressTrack } from './EgressTypes';
 import { FfmpegProcess, type EgressLogger, type FfmpegExit } from './FfmpegProcess';
 import { allocatePortPairs, releasePorts, waitUntilListening, type PortPair, type PortRange } from './ports';
 import type { FfmpegStats } from './progress';
-import { buildSdp, codecName, mediaCodec } from './sdp';
+import { sendRtcpByes } from './rtcpBye';
+import { buildSdp, codecName, mediaCodec, mediaSsrc } from './sdp';
 
 /**
  * One ffmpeg fed by a fixed set of tracks: the ports it listens on, the plain consumers sending
@@ -18,13 +19,16 @@ import { buildSdp, codecName, mediaCodec } from './sdp';
  *   3. once ffmpeg holds the UDP ports, consumers resumed with a key frame request,
  * so the first packets ffmpeg reads start with a decodable picture. A run can be repeated on the
  * same inputs (RTMP reconnect, restart after a crash): step 3 asks for a key frame again.
- * close() stops ffmpeg before closing the consumers: a stop needs packets still flowing.
+ * A stop asks ffmpeg to quit and also ends each RTP stream with an RTCP BYE (see rtcpBye.ts), so
+ * ffmpeg finishes its file cleanly even when no packet comes any more; ffmpeg is stopped before
+ * the consumers are closed.
  */
 export interface PipelineInput {
   track: EgressTrack;
   ports: PortPair;
   consumer: PlainConsumerInfo;
   codec: string;
+  ssrc: number;
 }
 
 export interface PipelineOptions {
@@ -100,7 +104,8 @@ export class Pipeline extends TypedEmitter<PipelineEvents> {
             holder: o.holder,
           });
           try {
-            return { track, ports, consumer, codec: codecName(mediaCodec(consumer.rtpParameters)) };
+            const codec = codecName(mediaCodec(consumer.rtpParameters));
+            return { track, ports, consumer, codec, ssrc: mediaSsrc(consumer.rtpParameters) };
           } catch (error) {
             await o.media.closeConsumer(consumer.consumerId).catch(() => undefined);
             throw error;
@@ -180,14 +185,22 @@ export class Pipeline extends TypedEmitter<PipelineEvents> {
 
   /** Stops the current run gracefully (the file gets its trailer). */
   async stopRun(): Promise<FfmpegExit | undefined> {
-    return this.#process?.stop();
+    const process = this.#process;
+    if (!process) return undefined;
+    // stop() first: an exit the BYEs bring about is then one that was asked for.
+    const exit = process.stop();
+    if (process.running) {
+      const streams = this.#inputs.map((input) => ({ ssrc: input.ssrc, rtcpPort: input.ports.rtcpPort }));
+      await sendRtcpByes(this.#options.listenIp, streams);
+    }
+    return exit;
   }
 
   /** Stops ffmpeg, then closes consumers and frees ports. Idempotent. */
   async close(options: { kill?: boolean } = {}): Promise<FfmpegExit | undefined> {
     if (this.#closed) return this.#process?.exitInfo;
     this.#closed = true;
-    const exit = options.kill ? await this.#process?.kill() : await this.#process?.stop();
+    const exit = options.kill ? await this.#process?.kill() : await this.stopRun();
     await Promise.all(this.#inputs.map((input) => this.#options.media.closeConsumer(input.consumer.consumerId).catch(() => undefined)));
     releasePorts(this.#ports);
     if (this.#sdpPath) await rm(this.#sdpPath, { force: true });

@@ -53,6 +53,11 @@ export function mediaCodec(rtpParameters: unknown): SdpCodec {
   return codec;
 }
 
+/** The SSRC a consumer sends from; 0 when not given (it only labels the BYE, which ffmpeg does not check). */
+export function mediaSsrc(rtpParameters: unknown): number {
+  return parseRtpParameters.parse(rtpParameters).encodings?.[0]?.ssrc ?? 0;
+}
+
 /** 'VP8', 'opus', 'H264', 'VP9': the subtype as written in rtpmap. */
 export function codecName(codec: SdpCodec): string {
   return codec.mimeType.slice(codec.mimeType.indexOf('/') + 1);

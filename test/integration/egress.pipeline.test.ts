@@ -3,8 +3,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { liveChildren } from '../../egress/children';
+import { trackCommand } from '../../egress/commands';
 import { EgressJob } from '../../egress/EgressJob';
 import type { EgressJobEvents, EgressJobOptions, EgressTrack } from '../../egress/EgressTypes';
+import { Pipeline } from '../../egress/Pipeline';
 import { probe, type ProbeResult } from '../../egress/probe';
 import type { EgressId, ParticipantId, ProducerId, RoomId } from '../../schemas/ids';
 import { RtpSourceMediaPort, type SourceCodec } from '../helpers/rtpSource';
@@ -223,6 +225,33 @@ describe('start and stop', () => {
     expect(ended.files).toHaveLength(1);
     expect(job.state).toBe('complete');
     await expect(job.stop()).resolves.toBe(ended);
+  });
+
+  it('a stop ends the file cleanly even when no packet comes any more (RTCP BYE, not signals)', async () => {
+    const media = new RtpSourceMediaPort();
+    ports.push(media);
+    const [camera] = participant(media, 'bob', 'VP8');
+    const output = join(dir, 'silent-input.webm');
+    const pipeline = new Pipeline({
+      name: 'silent-input',
+      holder: 'test',
+      roomId,
+      tracks: [camera as EgressTrack],
+      media,
+      listenIp: '127.0.0.1',
+      workDir: dir,
+      build: (inputs, sdpPath) => trackCommand({ sdpPath, listenIp: '127.0.0.1', input: inputs[0]!, container: 'webm', output }),
+    });
+    await pipeline.open();
+    const ffmpeg = await pipeline.run();
+    await waitFor(() => (ffmpeg.lastStats?.timeSeconds ?? 0) >= 2 || `${ffmpeg.lastStats?.timeSeconds} s`, 20000, 'media');
+    // The producer is paused or gone: ffmpeg waits in a read that 'q' and one SIGINT cannot end.
+    await media.silence();
+    const exit = await pipeline.close();
+    // Exit 0: ffmpeg saw its input end and wrote the trailer itself (a second SIGINT would have cut it).
+    expect(exit).toMatchObject({ code: 0, signal: null, clean: true, requested: true });
+    expectPlayable(await probe(output, { countFrames: true }), ['vp8'], 1.5);
+    expect(media.openConsumers).toBe(0);
   });
 
   it('stopped while starting: complete, no files, no ffmpeg left', async () => {
