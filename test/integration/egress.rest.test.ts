@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunningServer } from '../../cli/server';
@@ -80,6 +80,22 @@ async function egressUntil(s: RunningServer, id: string, done: (e: any) => boole
   return last;
 }
 
+/**
+ * A per-track job reports the longest of its files, and a video file starts up to a key frame
+ * interval after the audio one. Its seconds are counted once every track's file is being written.
+ */
+async function everyTrackWritten(s: RunningServer, id: string, tracks: number, seconds: number): Promise<void> {
+  const jobDir = join(dir, id);
+  const written = async () => {
+    const parts = (await readdir(jobDir).catch(() => [] as string[])).filter((f) => /\.part\d+\./.test(f));
+    const sizes = await Promise.all(parts.map((f) => stat(join(jobDir, f)).then((st) => st.size)));
+    return sizes.filter((size) => size > 0).length;
+  };
+  await waitFor(async () => (await written()) >= tracks || `${await written()} of ${tracks} files written`, 20000, 'every track written');
+  const from = (await api(s, 'GET', `/egress/${id}`)).body.duration_seconds as number;
+  await egressUntil(s, id, (e) => e.duration_seconds >= from + seconds, `${seconds} more seconds recorded`);
+}
+
 function expectPlayable(result: ProbeResult, codecs: string[], minSeconds: number): void {
   expect(result.streams.map((s) => s.codecName).sort()).toEqual([...codecs].sort());
   expect(result.durationSeconds).toBeGreaterThanOrEqual(minSeconds);
@@ -107,11 +123,12 @@ it('records the room as a composite webm: starting → active → stopping → c
     expectPlayable(await probe(done.files[0].path, { countFrames: true }), ['opus', 'vp8'], 4);
     expect((await api(server, 'GET', `/egress?room_id=${r.roomId}`)).body.egress.map((e: any) => e.id)).toEqual([id]);
 
-    // The host saw the job go through its states, ending with the file.
-    const seen = r.host.client.frames.filter((f) => f.event === 'egress_updated').map((f) => (f.data as { state: string }).state);
-    expect(seen).toEqual(expect.arrayContaining(['active', 'stopping', 'complete']));
-    const last = r.host.client.frames.filter((f) => f.event === 'egress_updated').at(-1)?.data as { files: unknown[] };
-    expect(last.files).toHaveLength(1);
+    // The host saw the job go through its states, ending with the file. The event is sent once
+    // the row is stored, so it may come just after GET /egress/:id shows the job complete.
+    const updates = () => r.host.client.frames.filter((f) => f.event === 'egress_updated').map((f) => f.data as { state: string; files: unknown[] });
+    await waitFor(() => updates().at(-1)?.state === 'complete' || `last update: ${updates().at(-1)?.state}`, 10000, 'egress_updated complete');
+    expect(updates().map((u) => u.state)).toEqual(expect.arrayContaining(['active', 'stopping', 'complete']));
+    expect(updates().at(-1)?.files).toHaveLength(1);
 
     // Webhooks: recording.started, then recording.ready with the file's path, duration and size.
     const about = (event: string) => hooks.received.filter((h) => h.body?.event === event && h.body?.egress?.id === id).map((h) => h.body);
@@ -140,7 +157,7 @@ it('a host token records per-track mp4; a guest token is refused; bad requests g
     const host = `Bearer ${token(server, r.roomId, 'hostess', 'host')}`;
     const started = await api(server, 'POST', `/rooms/${r.roomId}/recording/start`, { body: { format: 'mp4', composite: false }, auth: host });
     expect(started).toMatchObject({ status: 201, body: { composite: false, format: 'mp4' } });
-    await egressUntil(server, started.body.id, (e) => e.duration_seconds >= 5, 'five seconds recorded');
+    await everyTrackWritten(server, started.body.id, 2, 5);
     await api(server, 'POST', `/rooms/${r.roomId}/recording/stop`, { body: { egress_id: started.body.id }, auth: host });
     const done = await egressUntil(server, started.body.id, (e) => e.status === 'complete', 'complete');
     expect(done.files).toHaveLength(2);
@@ -168,7 +185,7 @@ it('closing the room stops its recording by itself, keeping a playable file', as
   const r = await publishingRoom();
   try {
     const started = await api(server, 'POST', `/rooms/${r.roomId}/recording/start`, { body: { composite: false } });
-    await egressUntil(server, started.body.id, (e) => e.duration_seconds >= 3, 'three seconds recorded');
+    await everyTrackWritten(server, started.body.id, 2, 3);
     expect((await api(server, 'DELETE', `/rooms/${r.roomId}`)).status).toBe(204);
     const done = await egressUntil(server, started.body.id, (e) => e.status === 'complete', 'complete');
     expect(done.reason).toBe('room_closed');
