@@ -17,6 +17,8 @@ import { argNumber, fmt, median, printHeader, table } from './lib/stats';
  *   CPU              ffmpeg's CPU (utime+stime from /proc, all its processes) over a window while
  *                    active, in cores: 720p30 composite as webm (VP8), mp4 (H.264), RTMP (H.264
  *                    FLV), and per-track recording (no video transcoding for webm).
+ *   room close       DELETE /rooms/:id → its per-track recording (4 tracks, 4 ffmpeg) complete:
+ *                    every ffmpeg has to finish a file whose input has just gone silent.
  * Usage: npm run build && node dist/bench/egress.js [--runs 5] [--window 10]
  */
 
@@ -84,6 +86,22 @@ async function rtmpFirstByte(server: RunningServer, sink: RtmpSink, run: number)
   }
 }
 
+async function roomCloseToEnded(server: RunningServer, run: number): Promise<number> {
+  const r = await room(server, `bench-close-${run}-${Date.now()}`);
+  try {
+    const res = await api(server, 'POST', `/rooms/${r.id}/recording/start`, { body: { format: 'webm', composite: false } });
+    if (res.status !== 201) throw new Error(`recording/start: ${JSON.stringify(res.body)}`);
+    await until('recording', async () => (await jobState(server, res.body.id)).duration_seconds >= 3);
+    const started = Date.now();
+    const closed = await api(server, 'DELETE', `/rooms/${r.id}`);
+    if (closed.status !== 204) throw new Error(`DELETE /rooms: ${JSON.stringify(closed.body)}`);
+    await until('job to end', async () => ['complete', 'failed'].includes((await jobState(server, res.body.id)).status));
+    return Date.now() - started;
+  } finally {
+    await r.close();
+  }
+}
+
 async function cpuOf(server: RunningServer, kind: 'recording' | 'rtmp', body: object, sink: RtmpSink): Promise<number> {
   const r = await room(server, `bench-cpu-${Date.now()}`);
   try {
@@ -107,7 +125,7 @@ async function cpuOf(server: RunningServer, kind: 'recording' | 'rtmp', body: ob
 }
 
 async function main(): Promise<void> {
-  printHeader('Egress: RTMP start → first byte, ffmpeg CPU per job');
+  printHeader('Egress: RTMP start → first byte, ffmpeg CPU per job, room close → recording complete');
   const dir = await mkdtemp(join(tmpdir(), 'cascade-bench-egress-'));
   const server = await startTestServer({ egress: { directory: dir, canvas: { width: 1280, height: 720, fps: 30 } } });
   const sink = await RtmpSink.start();
@@ -116,6 +134,12 @@ async function main(): Promise<void> {
     for (let run = 1; run <= RUNS; run++) firstByte.push(await rtmpFirstByte(server, sink, run));
     console.log(table(['rtmp/start → first byte at sink', 'runs', 'median ms', 'min', 'max'], [
       ['', String(RUNS), fmt(median(firstByte), 0), fmt(Math.min(...firstByte), 0), fmt(Math.max(...firstByte), 0)],
+    ]));
+
+    const closing: number[] = [];
+    for (let run = 1; run <= RUNS; run++) closing.push(await roomCloseToEnded(server, run));
+    console.log(table(['DELETE /rooms/:id → per-track recording complete (4 tracks)', 'runs', 'median ms', 'min', 'max'], [
+      ['', String(RUNS), fmt(median(closing), 0), fmt(Math.min(...closing), 0), fmt(Math.max(...closing), 0)],
     ]));
 
     const rows: string[][] = [];
