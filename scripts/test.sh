@@ -4,6 +4,7 @@
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
+source scripts/node-runtime.sh || exit 1
 bash scripts/services.sh || exit 1
 npm run --silent build || exit 1
 report="$(mktemp -t cascade-jest-XXXXXX.json)"

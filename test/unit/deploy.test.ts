@@ -185,9 +185,9 @@ describe('deploy/docker-compose.yml', () => {
 describe('deploy/Dockerfile', () => {
   const text = read(path.join(DEPLOY, 'Dockerfile'));
 
-  it('builds on Debian bookworm Node 20 and ships deploy/cascade.yaml where CASCADE_CONFIG points', () => {
-    expect(text).toMatch(/^FROM node:20-bookworm AS build$/m);
-    expect(text).toMatch(/^FROM node:20-bookworm-slim$/m);
+  it('builds on Debian bookworm Node 24 and ships deploy/cascade.yaml where CASCADE_CONFIG points', () => {
+    expect(text).toMatch(/^FROM node:24-bookworm AS build$/m);
+    expect(text).toMatch(/^FROM node:24-bookworm-slim$/m);
     expect(text).toContain('scripts/build-mediasoup-worker.sh');
     expect(text).toContain('COPY deploy/cascade.yaml /etc/cascade/cascade.yaml');
     expect(text).toMatch(/CASCADE_CONFIG=\/etc\/cascade\/cascade.yaml/);
