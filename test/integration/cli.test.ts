@@ -61,8 +61,6 @@ const systemMajor = (() => {
 (systemMajor > 0 && systemMajor < 22 ? test : test.skip)('an older system Node runs the CLI on the runtime setup installed', async () => {
   const { stdout } = await run(systemNode, [cli, 'token', '--room', 'demo', '--identity', 'old', '--ttl', '60', '--config', configFile]);
   expect(stdout.trim().split('.')).toHaveLength(3);
-  const version = await run(systemNode, [cli, '--version']).catch((e: { stdout: string; stderr: string }) => e);
-  expect(`${version.stdout}${version.stderr}`).not.toMatch(/too old/);
   // The re-run exits with the program's own status: a refused argument still fails.
   await expect(run(systemNode, [cli, 'token', '--room', 'demo', '--identity', 'old', '--role', 'king'])).rejects.toMatchObject({ code: 1 });
 });
